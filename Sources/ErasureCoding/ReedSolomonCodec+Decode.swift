@@ -1,0 +1,283 @@
+internal import CISAL
+public import NIOCore
+
+extension ReedSolomonCodec {
+    /// Writes the exact bytes of one stripe (padding stripped) into `destination`, from any
+    /// k or more of its k + r chunks.
+    ///
+    /// Data chunks that are present are copied; when all k are present no Galois-field
+    /// arithmetic runs. Lost data chunks are decoded straight into `destination`.
+    ///
+    /// - Parameters:
+    ///   - chunks: at least k distinct chunks of the stripe, each `stripe.chunkLength` long.
+    ///   - destination: exactly `stripe.length` bytes.
+    /// - Throws: an ``ErasureCodingError``.
+    public func reassembleStripe<Bytes: ChunkBytes>(
+        _ chunks: [IndexedChunk<Bytes>],
+        stripe: Stripe,
+        into destination: UnsafeMutableRawBufferPointer
+    ) throws {
+        guard destination.count == stripe.length else {
+            throw ErasureCodingError(.bufferSizeMismatch, "destination holds \(destination.count) bytes, stripe has \(stripe.length)")
+        }
+        try withUnsafeChunkPointers(chunks) { chunks in
+            let present = try self.validate(chunks, stripe: stripe, minimumCount: self.dataChunkCount)
+            let chunkLength = stripe.chunkLength
+            guard chunkLength > 0 else { return }
+            let target = destination.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for chunk in chunks where chunk.index < self.dataChunkCount {
+                let count = stripe.payloadLength(ofDataChunk: chunk.index)
+                UnsafeMutableRawBufferPointer(start: target + chunk.index * chunkLength, count: count)
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: chunk.bytes[..<count]))
+            }
+            let lost = (0..<self.dataChunkCount).filter { !present.contains($0) }
+            guard !lost.isEmpty else { return }
+
+            // Data chunk `fullChunks` ends `partialLength` bytes in; later chunks are all padding.
+            let fullChunks = stripe.length / chunkLength
+            let partialLength = stripe.length % chunkLength
+            let sources = self.sources(from: chunks)
+            func outputs(before limit: Int) -> [IndexedChunk<UnsafeMutablePointer<UInt8>>] {
+                lost.filter { $0 < limit }.map { IndexedChunk(index: $0, bytes: target + $0 * chunkLength) }
+            }
+            self.decode(sources: sources, outputs: outputs(before: fullChunks + 1), columns: 0..<partialLength)
+            self.decode(sources: sources, outputs: outputs(before: fullChunks), columns: partialLength..<chunkLength)
+        }
+    }
+
+    /// The exact bytes of an object, from at least k chunks of each of its stripes.
+    ///
+    /// - Parameters:
+    ///   - stripes: one array of chunks per stripe of `layout`, in stripe order.
+    ///   - layout: the layout the object was encoded with.
+    /// - Throws: an ``ErasureCodingError``.
+    public func reassemble<Bytes: ChunkBytes>(_ stripes: [[IndexedChunk<Bytes>]], layout: StripeLayout) throws -> [UInt8] {
+        try self.check(layout, stripeCount: stripes.count)
+        return try [UInt8](unsafeUninitializedCapacity: layout.objectLength) { object, initialized in
+            try self.reassemble(stripes, layout: layout, into: UnsafeMutableRawBufferPointer(object))
+            initialized = layout.objectLength
+        }
+    }
+
+    /// The exact bytes of an object in one `ByteBuffer`, from at least k chunks of each of
+    /// its stripes.
+    public func reassemble<Bytes: ChunkBytes>(
+        _ stripes: [[IndexedChunk<Bytes>]],
+        layout: StripeLayout,
+        allocator: ByteBufferAllocator
+    ) throws -> ByteBuffer {
+        try self.check(layout, stripeCount: stripes.count)
+        guard layout.objectLength <= UInt32.max else {
+            throw ErasureCodingError(.objectTooLarge, "\(layout.objectLength) bytes do not fit one ByteBuffer")
+        }
+        var buffer = allocator.buffer(capacity: layout.objectLength)
+        try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: layout.objectLength) { free in
+            try self.reassemble(stripes, layout: layout, into: UnsafeMutableRawBufferPointer(rebasing: free[..<layout.objectLength]))
+            return layout.objectLength
+        }
+        return buffer
+    }
+
+    /// Recovers the chunks that `chunks` lacks: every lost data chunk, and every lost parity
+    /// chunk too when `includeParity` is true. Recovered chunks are 64-byte aligned.
+    ///
+    /// - Throws: an ``ErasureCodingError``.
+    public func reconstruct<Bytes: ChunkBytes>(
+        _ chunks: [IndexedChunk<Bytes>],
+        stripe: Stripe,
+        includeParity: Bool = false,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) throws -> [IndexedChunk<ByteBuffer>] {
+        let present = ChunkSet(chunks.map(\.index).filter { (0..<256).contains($0) })
+        let wanted = (0..<(includeParity ? self.chunksPerStripe : self.dataChunkCount)).filter { !present.contains($0) }
+        var buffers = wanted.map { _ in allocator.alignedBuffer(length: max(0, stripe.chunkLength), zeroed: false) }
+        try withUnsafeMutableReadableBytes(of: &buffers) { outputs in
+            try self.reconstruct(
+                chunks,
+                stripe: stripe,
+                into: zip(wanted, outputs).map { IndexedChunk(index: $0, bytes: $1) }
+            )
+        }
+        return zip(wanted, buffers).map { IndexedChunk(index: $0, bytes: $1) }
+    }
+
+    /// Computes the chunks named by `outputs` into their buffers from at least k chunks of
+    /// the stripe; any index may be asked for, present or not.
+    ///
+    /// - Parameters:
+    ///   - chunks: at least k distinct chunks of the stripe, each `stripe.chunkLength` long.
+    ///   - outputs: distinct chunk indexes, each with a buffer of `stripe.chunkLength` bytes.
+    /// - Throws: an ``ErasureCodingError``.
+    public func reconstruct<Bytes: ChunkBytes>(
+        _ chunks: [IndexedChunk<Bytes>],
+        stripe: Stripe,
+        into outputs: [IndexedChunk<UnsafeMutableRawBufferPointer>]
+    ) throws {
+        try withUnsafeChunkPointers(chunks) { chunks in
+            try self.validate(chunks, stripe: stripe, minimumCount: self.dataChunkCount)
+            var wanted = ChunkSet()
+            for output in outputs {
+                try self.checkIndex(output.index)
+                guard wanted.insert(output.index) else {
+                    throw ErasureCodingError(.duplicateChunkIndex, "output chunk \(output.index) is asked for twice")
+                }
+                guard output.bytes.count == stripe.chunkLength else {
+                    throw ErasureCodingError(
+                        .bufferSizeMismatch,
+                        "output buffer for chunk \(output.index) holds \(output.bytes.count) bytes, chunk length is \(stripe.chunkLength)"
+                    )
+                }
+            }
+            guard stripe.chunkLength > 0 else { return }
+            self.decode(
+                sources: self.sources(from: chunks),
+                outputs: outputs.map { IndexedChunk(index: $0.index, bytes: $0.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) },
+                columns: 0..<stripe.chunkLength
+            )
+        }
+    }
+
+    /// Whether a full set of k + r chunks is consistent: the parity chunks are what the
+    /// data chunks encode to.
+    ///
+    /// - Throws: an ``ErasureCodingError``, for example
+    ///   ``ErasureCodingError/Code/notEnoughChunks`` when any chunk is missing.
+    public func verify<Bytes: ChunkBytes>(_ chunks: [IndexedChunk<Bytes>], stripe: Stripe) throws -> Bool {
+        try withUnsafeChunkPointers(chunks) { chunks in
+            try self.validate(chunks, stripe: stripe, minimumCount: self.chunksPerStripe)
+            let parity = chunks.filter { $0.index >= self.dataChunkCount }.sorted { $0.index < $1.index }
+            let recomputed = UnsafeMutableRawBufferPointer.allocate(
+                byteCount: max(1, stripe.chunkLength * parity.count),
+                alignment: ByteBufferAllocator.chunkAlignment
+            )
+            defer { recomputed.deallocate() }
+            let outputs = parity.enumerated().map { position, chunk in
+                IndexedChunk(
+                    index: chunk.index,
+                    bytes: UnsafeMutableRawBufferPointer(rebasing: recomputed[(position * stripe.chunkLength)..<((position + 1) * stripe.chunkLength)])
+                )
+            }
+            try self.reconstruct(chunks.filter { $0.index < self.dataChunkCount }, stripe: stripe, into: outputs)
+            return zip(parity, outputs).allSatisfy { $0.bytes.elementsEqual($1.bytes) }
+        }
+    }
+
+    // MARK: - Shared steps
+
+    private func reassemble<Bytes: ChunkBytes>(
+        _ stripes: [[IndexedChunk<Bytes>]],
+        layout: StripeLayout,
+        into object: UnsafeMutableRawBufferPointer
+    ) throws {
+        for (index, chunks) in stripes.enumerated() {
+            let stripe = layout.stripe(index)
+            try self.reassembleStripe(chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: object[stripe.objectRange]))
+        }
+    }
+
+    private func check(_ layout: StripeLayout, stripeCount: Int) throws(ErasureCodingError) {
+        try self.check(layout)
+        guard stripeCount == layout.stripeCount else {
+            throw ErasureCodingError(.layoutMismatch, "\(stripeCount) stripes of chunks given, layout has \(layout.stripeCount)")
+        }
+    }
+
+    private func checkIndex(_ index: Int) throws(ErasureCodingError) {
+        guard (0..<self.chunksPerStripe).contains(index) else {
+            throw ErasureCodingError(.chunkIndexOutOfRange, "chunk index \(index) is not in 0..<\(self.chunksPerStripe)")
+        }
+    }
+
+    /// Checks a stripe's chunks: indexes in range and distinct, lengths equal to the
+    /// stripe's chunk length, at least `minimumCount` of them. Returns the indexes present.
+    @discardableResult
+    private func validate(
+        _ chunks: [IndexedChunk<UnsafeRawBufferPointer>],
+        stripe: Stripe,
+        minimumCount: Int
+    ) throws(ErasureCodingError) -> ChunkSet {
+        try self.check(stripe)
+        var present = ChunkSet()
+        for chunk in chunks {
+            try self.checkIndex(chunk.index)
+            guard present.insert(chunk.index) else {
+                throw ErasureCodingError(.duplicateChunkIndex, "chunk \(chunk.index) is given twice")
+            }
+            guard chunk.bytes.count == stripe.chunkLength else {
+                throw ErasureCodingError(
+                    .chunkLengthMismatch,
+                    "chunk \(chunk.index) has \(chunk.bytes.count) bytes, the stripe's chunk length is \(stripe.chunkLength)"
+                )
+            }
+        }
+        guard chunks.count >= minimumCount else {
+            throw ErasureCodingError(.notEnoughChunks, "\(chunks.count) chunks given, \(minimumCount) needed")
+        }
+        return present
+    }
+
+    /// The k chunks decoding reads: the lowest indexes present, so data chunks are preferred.
+    private func sources(from chunks: [IndexedChunk<UnsafeRawBufferPointer>]) -> [IndexedChunk<UnsafeRawBufferPointer>] {
+        Array(chunks.sorted { $0.index < $1.index }.prefix(self.dataChunkCount))
+    }
+
+    /// Computes `outputs` from exactly k `sources` over `columns` of the chunks; output
+    /// pointers address column 0 of their chunk.
+    private func decode(
+        sources: [IndexedChunk<UnsafeRawBufferPointer>],
+        outputs: [IndexedChunk<UnsafeMutablePointer<UInt8>>],
+        columns: Range<Int>
+    ) {
+        guard !outputs.isEmpty, !columns.isEmpty else { return }
+        let outputs = outputs.sorted { $0.index < $1.index }
+        let pattern = DecodeTableCache.Pattern(sources: ChunkSet(sources.map(\.index)), outputs: ChunkSet(outputs.map(\.index)))
+        let tables = self.decodeCache.tables(for: pattern, make: self.makeDecodeTables)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: sources.count) { sourcePointers in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<UInt8>?.self, capacity: outputs.count) { outputPointers in
+                for (i, source) in sources.enumerated() {
+                    sourcePointers[i] = source.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + columns.lowerBound
+                }
+                for (i, output) in outputs.enumerated() {
+                    outputPointers[i] = output.bytes + columns.lowerBound
+                }
+                tables.apply(
+                    length: columns.count,
+                    sources: UnsafeBufferPointer(sourcePointers),
+                    outputs: UnsafeBufferPointer(outputPointers),
+                    concurrency: self.concurrency
+                )
+            }
+        }
+    }
+
+    /// Tables that compute `pattern.outputs` from `pattern.sources`: invert the generator
+    /// rows of the sources; a data row is a row of that inverse, a parity row its generator
+    /// row times the inverse.
+    private func makeDecodeTables(_ pattern: DecodeTableCache.Pattern) -> GaloisTables {
+        let k = self.dataChunkCount
+        var submatrix = [UInt8]()
+        submatrix.reserveCapacity(k * k)
+        for source in pattern.sources {
+            submatrix += self.generator[(source * k)..<((source + 1) * k)]
+        }
+        var inverse = [UInt8](repeating: 0, count: k * k)
+        let status = gf_invert_matrix(&submatrix, &inverse, Int32(k))
+        precondition(status == 0, "a Cauchy submatrix is always invertible")
+        var coefficients = [UInt8]()
+        coefficients.reserveCapacity(pattern.outputs.count * k)
+        for output in pattern.outputs {
+            if output < k {
+                coefficients += inverse[(output * k)..<((output + 1) * k)]
+            } else {
+                for column in 0..<k {
+                    var sum: UInt8 = 0
+                    for i in 0..<k {
+                        sum ^= gf_mul(self.generator[output * k + i], inverse[i * k + column])
+                    }
+                    coefficients.append(sum)
+                }
+            }
+        }
+        return GaloisTables(coefficients: coefficients, sourceCount: k, outputCount: pattern.outputs.count)
+    }
+}

@@ -1,0 +1,208 @@
+public import NIOCore
+
+/// The chunks of one encoded stripe.
+public struct EncodedStripe<DataChunk> {
+    /// Where the stripe lies in its object.
+    public let stripe: Stripe
+    /// The k data chunks: views into the encoded bytes, except chunks that reach past the
+    /// object's end, which are fresh zero-padded copies.
+    public let dataChunks: [DataChunk]
+    /// The r parity chunks, each in its own buffer whose bytes start 64-byte aligned.
+    public let parityChunks: [ByteBuffer]
+}
+
+extension EncodedStripe: Sendable where DataChunk: Sendable {}
+
+extension EncodedStripe where DataChunk == ByteBuffer {
+    /// All k + r chunks with their indexes, data first.
+    public var chunks: [IndexedChunk<ByteBuffer>] {
+        (self.dataChunks + self.parityChunks).enumerated().map { IndexedChunk(index: $0.offset, bytes: $0.element) }
+    }
+}
+
+/// An object encoded stripe by stripe.
+public struct EncodedObject<DataChunk> {
+    /// How the object is striped.
+    public let layout: StripeLayout
+    /// One entry per stripe, in object order.
+    public let stripes: [EncodedStripe<DataChunk>]
+}
+
+extension EncodedObject: Sendable where DataChunk: Sendable {}
+
+extension ReedSolomonCodec {
+    /// Computes the r parity chunks of one stripe into caller-provided buffers; allocates
+    /// nothing.
+    ///
+    /// The stripe is `stripeBytes` followed by zero padding up to `k × chunkLength`, where
+    /// `chunkLength = ceil(stripeBytes.count / k)`; the padding is never materialised.
+    ///
+    /// - Parameters:
+    ///   - stripeBytes: at most `k ×` ``StripeLayout/maximumChunkLength`` bytes.
+    ///   - parity: r buffers of exactly `chunkLength` bytes each.
+    /// - Throws: ``ErasureCodingError/Code/bufferSizeMismatch`` or
+    ///   ``ErasureCodingError/Code/objectTooLarge``.
+    public func encodeParity(
+        of stripeBytes: UnsafeRawBufferPointer,
+        into parity: [UnsafeMutableRawBufferPointer]
+    ) throws(ErasureCodingError) {
+        let stripe = self.stripe(ofLength: stripeBytes.count)
+        guard stripe.chunkLength <= StripeLayout.maximumChunkLength else {
+            throw ErasureCodingError(
+                .objectTooLarge,
+                "a stripe of \(stripeBytes.count) bytes needs chunks over \(StripeLayout.maximumChunkLength) bytes"
+            )
+        }
+        guard parity.count == self.parityChunkCount else {
+            throw ErasureCodingError(.bufferSizeMismatch, "\(parity.count) parity buffers given, \(self.parityChunkCount) needed")
+        }
+        for buffer in parity where buffer.count != stripe.chunkLength {
+            throw ErasureCodingError(.bufferSizeMismatch, "parity buffer of \(buffer.count) bytes, chunk length is \(stripe.chunkLength)")
+        }
+        self.encodeParity(of: stripeBytes, chunkLength: stripe.chunkLength, into: parity)
+    }
+
+    /// Encodes `bytes`: data chunks are `ArraySlice` views sharing the array's storage.
+    public func encode(
+        _ bytes: [UInt8],
+        maxChunkLength: Int = StripeLayout.defaultMaxChunkLength,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) throws(ErasureCodingError) -> EncodedObject<ArraySlice<UInt8>> {
+        try self.encodeObject(
+            length: bytes.count,
+            maxChunkLength: maxChunkLength,
+            allocator: allocator,
+            bytes: { body in bytes.withUnsafeBytes(body) },
+            dataChunk: { range, chunkLength in
+                guard range.count < chunkLength else { return bytes[range] }
+                var padded = [UInt8](repeating: 0, count: chunkLength)
+                padded.replaceSubrange(0..<range.count, with: bytes[range])
+                return padded[...]
+            }
+        )
+    }
+
+    /// Encodes the readable bytes of `bytes`: data chunks are `ByteBuffer` slices sharing
+    /// its storage.
+    ///
+    /// NIO can only share storage with slices that start within the first 16 MiB of a
+    /// buffer; chunks further in are copied by NIO. Pass objects over 16 MiB as `[UInt8]` or
+    /// raw bytes where that copy matters.
+    public func encode(
+        _ bytes: ByteBuffer,
+        maxChunkLength: Int = StripeLayout.defaultMaxChunkLength,
+        allocator: ByteBufferAllocator = ByteBufferAllocator()
+    ) throws(ErasureCodingError) -> EncodedObject<ByteBuffer> {
+        try self.encodeObject(
+            length: bytes.readableBytes,
+            maxChunkLength: maxChunkLength,
+            allocator: allocator,
+            bytes: { body in bytes.withUnsafeReadableBytes(body) },
+            dataChunk: { range, chunkLength in
+                let view = bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count)!
+                guard range.count < chunkLength else { return view }
+                var padded = allocator.alignedBuffer(length: chunkLength, zeroed: true)
+                padded.setBuffer(view, at: padded.readerIndex)
+                return padded
+            }
+        )
+    }
+
+    /// Encodes raw bytes and lends the result to `body`: full data chunks point into `bytes`,
+    /// padded tail chunks into memory that is freed when `body` returns.
+    public func withEncoding<Result>(
+        of bytes: UnsafeRawBufferPointer,
+        maxChunkLength: Int = StripeLayout.defaultMaxChunkLength,
+        allocator: ByteBufferAllocator = ByteBufferAllocator(),
+        _ body: (EncodedObject<UnsafeRawBufferPointer>) throws -> Result
+    ) throws -> Result {
+        var paddedChunks: [UnsafeMutableRawBufferPointer] = []
+        defer { paddedChunks.forEach { $0.deallocate() } }
+        let encoded = try self.encodeObject(
+            length: bytes.count,
+            maxChunkLength: maxChunkLength,
+            allocator: allocator,
+            bytes: { body in body(bytes) },
+            dataChunk: { range, chunkLength in
+                let view = UnsafeRawBufferPointer(rebasing: bytes[range])
+                guard range.count < chunkLength else { return view }
+                let padded = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: chunkLength,
+                    alignment: ByteBufferAllocator.chunkAlignment
+                )
+                paddedChunks.append(padded)
+                padded.initializeMemory(as: UInt8.self, repeating: 0)
+                padded.copyMemory(from: view)
+                return UnsafeRawBufferPointer(padded)
+            }
+        )
+        return try body(encoded)
+    }
+
+    /// Shared body of the `encode` overloads.
+    ///
+    /// - Parameters:
+    ///   - bytes: lends the object's bytes.
+    ///   - dataChunk: makes data chunk `range` of the object; when `range` is shorter than
+    ///     `chunkLength` it must pad with zeros.
+    private func encodeObject<DataChunk>(
+        length: Int,
+        maxChunkLength: Int,
+        allocator: ByteBufferAllocator,
+        bytes: ((UnsafeRawBufferPointer) -> Void) -> Void,
+        dataChunk: (Range<Int>, Int) -> DataChunk
+    ) throws(ErasureCodingError) -> EncodedObject<DataChunk> {
+        let layout = try self.layout(forObjectLength: length, maxChunkLength: maxChunkLength)
+        let stripes = layout.stripes.map { stripe in
+            let chunkLength = stripe.chunkLength
+            var parity = (0..<self.parityChunkCount).map { _ in
+                allocator.alignedBuffer(length: chunkLength, zeroed: false)
+            }
+            withUnsafeMutableReadableBytes(of: &parity) { parityBytes in
+                bytes { object in
+                    let stripeBytes = UnsafeRawBufferPointer(rebasing: object[stripe.objectRange])
+                    self.encodeParity(of: stripeBytes, chunkLength: chunkLength, into: parityBytes)
+                }
+            }
+            let data = (0..<self.dataChunkCount).map { index in
+                let start = stripe.objectOffset + min(stripe.length, index * chunkLength)
+                return dataChunk(start..<(start + stripe.payloadLength(ofDataChunk: index)), chunkLength)
+            }
+            return EncodedStripe(stripe: stripe, dataChunks: data, parityChunks: parity)
+        }
+        return EncodedObject(layout: layout, stripes: stripes)
+    }
+
+    /// The coding step behind every encode: parity of `stripeBytes` padded to k chunks.
+    ///
+    /// Chunks that reach past the stripe's bytes read the shared zero region instead, in two
+    /// column ranges: before the partial chunk's end, and after it.
+    func encodeParity(of stripeBytes: UnsafeRawBufferPointer, chunkLength: Int, into parity: [UnsafeMutableRawBufferPointer]) {
+        guard chunkLength > 0, self.parityChunkCount > 0 else { return }
+        let k = self.dataChunkCount
+        let fullChunks = stripeBytes.count / chunkLength
+        let partialLength = stripeBytes.count % chunkLength
+        let base = stripeBytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: k) { sources in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<UInt8>?.self, capacity: parity.count) { outputs in
+                func code(columns: Range<Int>, realChunks: Int) {
+                    guard !columns.isEmpty else { return }
+                    for i in 0..<k {
+                        sources[i] = i < realChunks ? base + i * chunkLength + columns.lowerBound : ZeroBytes.start
+                    }
+                    for (j, buffer) in parity.enumerated() {
+                        outputs[j] = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + columns.lowerBound
+                    }
+                    self.parityTables.apply(
+                        length: columns.count,
+                        sources: UnsafeBufferPointer(sources),
+                        outputs: UnsafeBufferPointer(outputs),
+                        concurrency: self.concurrency
+                    )
+                }
+                code(columns: 0..<partialLength, realChunks: fullChunks + 1)
+                code(columns: partialLength..<chunkLength, realChunks: fullChunks)
+            }
+        }
+    }
+}
