@@ -1,4 +1,5 @@
 import ErasureCoding
+import Foundation
 import NIOCore
 
 /// A small deterministic generator (SplitMix64), so failures reproduce from the seed.
@@ -35,9 +36,15 @@ func randomBytes(count: Int, seed: UInt64) -> [UInt8] {
     }
 }
 
-/// Byte equality through the raw buffers: `==` on large arrays is slow in debug builds.
+/// Byte equality through `memcmp`: element-wise comparison is slow in debug builds.
 func sameBytes(_ a: some ChunkBytes, _ b: some ChunkBytes) -> Bool {
-    a.withUnsafeChunkBytes { a in b.withUnsafeChunkBytes { b in a.elementsEqual(b) } }
+    a.withUnsafeChunkBytes { a in
+        b.withUnsafeChunkBytes { b in
+            guard a.count == b.count else { return false }
+            guard let left = a.baseAddress, let right = b.baseAddress else { return true }
+            return memcmp(left, right, a.count) == 0
+        }
+    }
 }
 
 /// Every subset of `0 ..< n` with at most `maximumSize` elements, the empty set included.
