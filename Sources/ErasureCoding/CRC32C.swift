@@ -12,6 +12,7 @@ public enum CRC32C {
     }
 
     /// The checksum of a chunk's bytes.
+    @inlinable
     public static func checksum(_ bytes: some ChunkBytes) -> UInt32 {
         bytes.withUnsafeChunkBytes { self.checksum($0) }
     }

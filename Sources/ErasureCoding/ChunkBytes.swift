@@ -32,6 +32,7 @@ extension IndexedChunk: Sendable where Bytes: Sendable {}
 
 extension Array: ChunkBytes where Element == UInt8 {
     public var chunkByteCount: Int { self.count }
+    @inlinable
     public func withUnsafeChunkBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try self.withUnsafeBytes(body)
     }
@@ -39,6 +40,7 @@ extension Array: ChunkBytes where Element == UInt8 {
 
 extension ArraySlice: ChunkBytes where Element == UInt8 {
     public var chunkByteCount: Int { self.count }
+    @inlinable
     public func withUnsafeChunkBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try self.withUnsafeBytes(body)
     }
@@ -46,6 +48,7 @@ extension ArraySlice: ChunkBytes where Element == UInt8 {
 
 extension ByteBuffer: ChunkBytes {
     public var chunkByteCount: Int { self.readableBytes }
+    @inlinable
     public func withUnsafeChunkBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try self.withUnsafeReadableBytes(body)
     }
@@ -53,6 +56,7 @@ extension ByteBuffer: ChunkBytes {
 
 extension UnsafeRawBufferPointer: ChunkBytes {
     public var chunkByteCount: Int { self.count }
+    @inlinable
     public func withUnsafeChunkBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
         try body(self)
     }
@@ -61,17 +65,40 @@ extension UnsafeRawBufferPointer: ChunkBytes {
 /// Calls `body` with pointers to every chunk's bytes at once, in the given order.
 ///
 /// Each conformer only lends its pointer inside a closure, so the closures nest, one per
-/// chunk (at most 255 deep).
+/// chunk (at most 255 deep). `@inlinable` so that callers get a copy specialised for their
+/// chunk type: unspecialised, the generic nesting costs more than decoding a 64 KiB stripe.
+@inlinable
 func withUnsafeChunkPointers<Bytes: ChunkBytes, Result>(
     _ chunks: [IndexedChunk<Bytes>],
     _ body: ([IndexedChunk<UnsafeRawBufferPointer>]) throws -> Result
 ) rethrows -> Result {
+    if Bytes.self == UnsafeRawBufferPointer.self {
+        return try body(unsafeBitCast(chunks, to: [IndexedChunk<UnsafeRawBufferPointer>].self))
+    }
     var pointers: [IndexedChunk<UnsafeRawBufferPointer>] = []
     pointers.reserveCapacity(chunks.count)
     func nest(_ position: Int) throws -> Result {
         guard position < chunks.count else { return try body(pointers) }
         return try chunks[position].bytes.withUnsafeChunkBytes { bytes in
             pointers.append(IndexedChunk(index: chunks[position].index, bytes: bytes))
+            return try nest(position + 1)
+        }
+    }
+    return try nest(0)
+}
+
+/// ``withUnsafeChunkPointers(_:_:)`` for the chunks of several stripes at once.
+@inlinable
+func withUnsafeStripePointers<Bytes: ChunkBytes, Result>(
+    _ stripes: [[IndexedChunk<Bytes>]],
+    _ body: ([[IndexedChunk<UnsafeRawBufferPointer>]]) throws -> Result
+) rethrows -> Result {
+    var pointers: [[IndexedChunk<UnsafeRawBufferPointer>]] = []
+    pointers.reserveCapacity(stripes.count)
+    func nest(_ position: Int) throws -> Result {
+        guard position < stripes.count else { return try body(pointers) }
+        return try withUnsafeChunkPointers(stripes[position]) { chunks in
+            pointers.append(chunks)
             return try nest(position + 1)
         }
     }

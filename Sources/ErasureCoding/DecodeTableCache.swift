@@ -39,10 +39,9 @@ final class DecodeTableCache: Sendable {
     func tables(for pattern: Pattern, make: (Pattern) -> GaloisTables) -> GaloisTables {
         let cached: GaloisTables? = self.state.withLock { state in
             state.clock += 1
-            guard var entry = state.entries[pattern] else { return nil }
-            entry.lastUse = state.clock
-            state.entries[pattern] = entry
-            return entry.tables
+            guard let index = state.entries.index(forKey: pattern) else { return nil }
+            state.entries.values[index].lastUse = state.clock
+            return state.entries.values[index].tables
         }
         if let cached { return cached }
 

@@ -12,37 +12,46 @@ extension ReedSolomonCodec {
     ///   - chunks: at least k distinct chunks of the stripe, each `stripe.chunkLength` long.
     ///   - destination: exactly `stripe.length` bytes.
     /// - Throws: an ``ErasureCodingError``.
+    @inlinable
     public func reassembleStripe<Bytes: ChunkBytes>(
         _ chunks: [IndexedChunk<Bytes>],
+        stripe: Stripe,
+        into destination: UnsafeMutableRawBufferPointer
+    ) throws {
+        try withUnsafeChunkPointers(chunks) { chunks in
+            try self.reassembleStripe(pointers: chunks, stripe: stripe, into: destination)
+        }
+    }
+
+    @usableFromInline
+    func reassembleStripe(
+        pointers chunks: [IndexedChunk<UnsafeRawBufferPointer>],
         stripe: Stripe,
         into destination: UnsafeMutableRawBufferPointer
     ) throws {
         guard destination.count == stripe.length else {
             throw ErasureCodingError(.bufferSizeMismatch, "destination holds \(destination.count) bytes, stripe has \(stripe.length)")
         }
-        try withUnsafeChunkPointers(chunks) { chunks in
-            let present = try self.validate(chunks, stripe: stripe, minimumCount: self.dataChunkCount)
-            let chunkLength = stripe.chunkLength
-            guard chunkLength > 0 else { return }
-            let target = destination.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            for chunk in chunks where chunk.index < self.dataChunkCount {
-                let count = stripe.payloadLength(ofDataChunk: chunk.index)
-                UnsafeMutableRawBufferPointer(start: target + chunk.index * chunkLength, count: count)
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: chunk.bytes[..<count]))
-            }
-            let lost = (0..<self.dataChunkCount).filter { !present.contains($0) }
-            guard !lost.isEmpty else { return }
-
-            // Data chunk `fullChunks` ends `partialLength` bytes in; later chunks are all padding.
-            let fullChunks = stripe.length / chunkLength
-            let partialLength = stripe.length % chunkLength
-            let sources = self.sources(from: chunks)
-            func outputs(before limit: Int) -> [IndexedChunk<UnsafeMutablePointer<UInt8>>] {
-                lost.filter { $0 < limit }.map { IndexedChunk(index: $0, bytes: target + $0 * chunkLength) }
-            }
-            self.decode(sources: sources, outputs: outputs(before: fullChunks + 1), columns: 0..<partialLength)
-            self.decode(sources: sources, outputs: outputs(before: fullChunks), columns: partialLength..<chunkLength)
+        let present = try self.validate(chunks, stripe: stripe, minimumCount: self.dataChunkCount)
+        let chunkLength = stripe.chunkLength
+        guard chunkLength > 0 else { return }
+        let target = destination.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for chunk in chunks where chunk.index < self.dataChunkCount {
+            let count = stripe.payloadLength(ofDataChunk: chunk.index)
+            UnsafeMutableRawBufferPointer(start: target + chunk.index * chunkLength, count: count)
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: chunk.bytes[..<count]))
         }
+        let lost = (0..<self.dataChunkCount).filter { !present.contains($0) }
+        guard !lost.isEmpty else { return }
+
+        // Data chunk `fullChunks` ends `partialLength` bytes in; later chunks are all padding.
+        let fullChunks = stripe.length / chunkLength
+        let partialLength = stripe.length % chunkLength
+        func outputs(before limit: Int) -> [IndexedChunk<UnsafeMutablePointer<UInt8>>] {
+            lost.filter { $0 < limit }.map { IndexedChunk(index: $0, bytes: target + $0 * chunkLength) }
+        }
+        self.decode(from: chunks, outputs: outputs(before: fullChunks + 1), columns: 0..<partialLength)
+        self.decode(from: chunks, outputs: outputs(before: fullChunks), columns: partialLength..<chunkLength)
     }
 
     /// The exact bytes of an object, from at least k chunks of each of its stripes.
@@ -51,18 +60,36 @@ extension ReedSolomonCodec {
     ///   - stripes: one array of chunks per stripe of `layout`, in stripe order.
     ///   - layout: the layout the object was encoded with.
     /// - Throws: an ``ErasureCodingError``.
+    @inlinable
     public func reassemble<Bytes: ChunkBytes>(_ stripes: [[IndexedChunk<Bytes>]], layout: StripeLayout) throws -> [UInt8] {
+        try withUnsafeStripePointers(stripes) { stripes in try self.reassemble(pointers: stripes, layout: layout) }
+    }
+
+    @usableFromInline
+    func reassemble(pointers stripes: [[IndexedChunk<UnsafeRawBufferPointer>]], layout: StripeLayout) throws -> [UInt8] {
         try self.check(layout, stripeCount: stripes.count)
         return try [UInt8](unsafeUninitializedCapacity: layout.objectLength) { object, initialized in
-            try self.reassemble(stripes, layout: layout, into: UnsafeMutableRawBufferPointer(object))
+            try self.reassemble(pointers: stripes, layout: layout, into: UnsafeMutableRawBufferPointer(object))
             initialized = layout.objectLength
         }
     }
 
     /// The exact bytes of an object in one `ByteBuffer`, from at least k chunks of each of
     /// its stripes.
+    @inlinable
     public func reassemble<Bytes: ChunkBytes>(
         _ stripes: [[IndexedChunk<Bytes>]],
+        layout: StripeLayout,
+        allocator: ByteBufferAllocator
+    ) throws -> ByteBuffer {
+        try withUnsafeStripePointers(stripes) { stripes in
+            try self.reassemble(pointers: stripes, layout: layout, allocator: allocator)
+        }
+    }
+
+    @usableFromInline
+    func reassemble(
+        pointers stripes: [[IndexedChunk<UnsafeRawBufferPointer>]],
         layout: StripeLayout,
         allocator: ByteBufferAllocator
     ) throws -> ByteBuffer {
@@ -72,7 +99,7 @@ extension ReedSolomonCodec {
         }
         var buffer = allocator.buffer(capacity: layout.objectLength)
         try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: layout.objectLength) { free in
-            try self.reassemble(stripes, layout: layout, into: UnsafeMutableRawBufferPointer(rebasing: free[..<layout.objectLength]))
+            try self.reassemble(pointers: stripes, layout: layout, into: UnsafeMutableRawBufferPointer(rebasing: free[..<layout.objectLength]))
             return layout.objectLength
         }
         return buffer
@@ -82,18 +109,31 @@ extension ReedSolomonCodec {
     /// chunk too when `includeParity` is true. Recovered chunks are 64-byte aligned.
     ///
     /// - Throws: an ``ErasureCodingError``.
+    @inlinable
     public func reconstruct<Bytes: ChunkBytes>(
         _ chunks: [IndexedChunk<Bytes>],
         stripe: Stripe,
         includeParity: Bool = false,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws -> [IndexedChunk<ByteBuffer>] {
+        try withUnsafeChunkPointers(chunks) { chunks in
+            try self.reconstruct(pointers: chunks, stripe: stripe, includeParity: includeParity, allocator: allocator)
+        }
+    }
+
+    @usableFromInline
+    func reconstruct(
+        pointers chunks: [IndexedChunk<UnsafeRawBufferPointer>],
+        stripe: Stripe,
+        includeParity: Bool,
+        allocator: ByteBufferAllocator
+    ) throws -> [IndexedChunk<ByteBuffer>] {
         let present = ChunkSet(chunks.map(\.index).filter { (0..<256).contains($0) })
         let wanted = (0..<(includeParity ? self.chunksPerStripe : self.dataChunkCount)).filter { !present.contains($0) }
         var buffers = wanted.map { _ in allocator.alignedBuffer(length: max(0, stripe.chunkLength), zeroed: false) }
         try withUnsafeMutableReadableBytes(of: &buffers) { outputs in
             try self.reconstruct(
-                chunks,
+                pointers: chunks,
                 stripe: stripe,
                 into: zip(wanted, outputs).map { IndexedChunk(index: $0, bytes: $1) }
             )
@@ -108,33 +148,43 @@ extension ReedSolomonCodec {
     ///   - chunks: at least k distinct chunks of the stripe, each `stripe.chunkLength` long.
     ///   - outputs: distinct chunk indexes, each with a buffer of `stripe.chunkLength` bytes.
     /// - Throws: an ``ErasureCodingError``.
+    @inlinable
     public func reconstruct<Bytes: ChunkBytes>(
         _ chunks: [IndexedChunk<Bytes>],
         stripe: Stripe,
         into outputs: [IndexedChunk<UnsafeMutableRawBufferPointer>]
     ) throws {
         try withUnsafeChunkPointers(chunks) { chunks in
-            try self.validate(chunks, stripe: stripe, minimumCount: self.dataChunkCount)
-            var wanted = ChunkSet()
-            for output in outputs {
-                try self.checkIndex(output.index)
-                guard wanted.insert(output.index) else {
-                    throw ErasureCodingError(.duplicateChunkIndex, "output chunk \(output.index) is asked for twice")
-                }
-                guard output.bytes.count == stripe.chunkLength else {
-                    throw ErasureCodingError(
-                        .bufferSizeMismatch,
-                        "output buffer for chunk \(output.index) holds \(output.bytes.count) bytes, chunk length is \(stripe.chunkLength)"
-                    )
-                }
-            }
-            guard stripe.chunkLength > 0 else { return }
-            self.decode(
-                sources: self.sources(from: chunks),
-                outputs: outputs.map { IndexedChunk(index: $0.index, bytes: $0.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) },
-                columns: 0..<stripe.chunkLength
-            )
+            try self.reconstruct(pointers: chunks, stripe: stripe, into: outputs)
         }
+    }
+
+    @usableFromInline
+    func reconstruct(
+        pointers chunks: [IndexedChunk<UnsafeRawBufferPointer>],
+        stripe: Stripe,
+        into outputs: [IndexedChunk<UnsafeMutableRawBufferPointer>]
+    ) throws {
+        try self.validate(chunks, stripe: stripe, minimumCount: self.dataChunkCount)
+        var wanted = ChunkSet()
+        for output in outputs {
+            try self.checkIndex(output.index)
+            guard wanted.insert(output.index) else {
+                throw ErasureCodingError(.duplicateChunkIndex, "output chunk \(output.index) is asked for twice")
+            }
+            guard output.bytes.count == stripe.chunkLength else {
+                throw ErasureCodingError(
+                    .bufferSizeMismatch,
+                    "output buffer for chunk \(output.index) holds \(output.bytes.count) bytes, chunk length is \(stripe.chunkLength)"
+                )
+            }
+        }
+        guard stripe.chunkLength > 0 else { return }
+        self.decode(
+            from: chunks,
+            outputs: outputs.map { IndexedChunk(index: $0.index, bytes: $0.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) },
+            columns: 0..<stripe.chunkLength
+        )
     }
 
     /// Whether a full set of k + r chunks is consistent: the parity chunks are what the
@@ -142,36 +192,40 @@ extension ReedSolomonCodec {
     ///
     /// - Throws: an ``ErasureCodingError``, for example
     ///   ``ErasureCodingError/Code/notEnoughChunks`` when any chunk is missing.
+    @inlinable
     public func verify<Bytes: ChunkBytes>(_ chunks: [IndexedChunk<Bytes>], stripe: Stripe) throws -> Bool {
-        try withUnsafeChunkPointers(chunks) { chunks in
-            try self.validate(chunks, stripe: stripe, minimumCount: self.chunksPerStripe)
-            let parity = chunks.filter { $0.index >= self.dataChunkCount }.sorted { $0.index < $1.index }
-            let recomputed = UnsafeMutableRawBufferPointer.allocate(
-                byteCount: max(1, stripe.chunkLength * parity.count),
-                alignment: ByteBufferAllocator.chunkAlignment
+        try withUnsafeChunkPointers(chunks) { chunks in try self.verify(pointers: chunks, stripe: stripe) }
+    }
+
+    @usableFromInline
+    func verify(pointers chunks: [IndexedChunk<UnsafeRawBufferPointer>], stripe: Stripe) throws -> Bool {
+        try self.validate(chunks, stripe: stripe, minimumCount: self.chunksPerStripe)
+        let parity = chunks.filter { $0.index >= self.dataChunkCount }.sorted { $0.index < $1.index }
+        let recomputed = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: max(1, stripe.chunkLength * parity.count),
+            alignment: ByteBufferAllocator.chunkAlignment
+        )
+        defer { recomputed.deallocate() }
+        let outputs = parity.enumerated().map { position, chunk in
+            IndexedChunk(
+                index: chunk.index,
+                bytes: UnsafeMutableRawBufferPointer(rebasing: recomputed[(position * stripe.chunkLength)..<((position + 1) * stripe.chunkLength)])
             )
-            defer { recomputed.deallocate() }
-            let outputs = parity.enumerated().map { position, chunk in
-                IndexedChunk(
-                    index: chunk.index,
-                    bytes: UnsafeMutableRawBufferPointer(rebasing: recomputed[(position * stripe.chunkLength)..<((position + 1) * stripe.chunkLength)])
-                )
-            }
-            try self.reconstruct(chunks.filter { $0.index < self.dataChunkCount }, stripe: stripe, into: outputs)
-            return zip(parity, outputs).allSatisfy { $0.bytes.elementsEqual($1.bytes) }
         }
+        try self.reconstruct(pointers: chunks.filter { $0.index < self.dataChunkCount }, stripe: stripe, into: outputs)
+        return zip(parity, outputs).allSatisfy { $0.bytes.elementsEqual($1.bytes) }
     }
 
     // MARK: - Shared steps
 
-    private func reassemble<Bytes: ChunkBytes>(
-        _ stripes: [[IndexedChunk<Bytes>]],
+    private func reassemble(
+        pointers stripes: [[IndexedChunk<UnsafeRawBufferPointer>]],
         layout: StripeLayout,
         into object: UnsafeMutableRawBufferPointer
     ) throws {
         for (index, chunks) in stripes.enumerated() {
             let stripe = layout.stripe(index)
-            try self.reassembleStripe(chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: object[stripe.objectRange]))
+            try self.reassembleStripe(pointers: chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: object[stripe.objectRange]))
         }
     }
 
@@ -216,34 +270,43 @@ extension ReedSolomonCodec {
         return present
     }
 
-    /// The k chunks decoding reads: the lowest indexes present, so data chunks are preferred.
-    private func sources(from chunks: [IndexedChunk<UnsafeRawBufferPointer>]) -> [IndexedChunk<UnsafeRawBufferPointer>] {
-        Array(chunks.sorted { $0.index < $1.index }.prefix(self.dataChunkCount))
-    }
-
-    /// Computes `outputs` from exactly k `sources` over `columns` of the chunks; output
-    /// pointers address column 0 of their chunk.
+    /// Computes `outputs` over `columns` of their chunks from the k lowest-indexed of
+    /// `chunks`, so that data chunks are preferred as sources. `chunks` must be validated
+    /// (distinct indexes, full length); output pointers address column 0 of their chunk.
     private func decode(
-        sources: [IndexedChunk<UnsafeRawBufferPointer>],
+        from chunks: [IndexedChunk<UnsafeRawBufferPointer>],
         outputs: [IndexedChunk<UnsafeMutablePointer<UInt8>>],
         columns: Range<Int>
     ) {
         guard !outputs.isEmpty, !columns.isEmpty else { return }
-        let outputs = outputs.sorted { $0.index < $1.index }
-        let pattern = DecodeTableCache.Pattern(sources: ChunkSet(sources.map(\.index)), outputs: ChunkSet(outputs.map(\.index)))
+        var present = ChunkSet()
+        for chunk in chunks { present.insert(chunk.index) }
+        let pattern = DecodeTableCache.Pattern(
+            sources: present.lowest(self.dataChunkCount),
+            outputs: ChunkSet(outputs.lazy.map(\.index))
+        )
         let tables = self.decodeCache.tables(for: pattern, make: self.makeDecodeTables)
-        withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: sources.count) { sourcePointers in
-            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<UInt8>?.self, capacity: outputs.count) { outputPointers in
-                for (i, source) in sources.enumerated() {
-                    sourcePointers[i] = source.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + columns.lowerBound
+        // Both arrays are first filled by chunk index, then packed in index order. Packing
+        // in place is safe: the i-th smallest index is at least i, so it reads a slot at or
+        // after the one it writes, never one already overwritten.
+        withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: self.chunksPerStripe) { sources in
+            withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<UInt8>?.self, capacity: self.chunksPerStripe) { targets in
+                for chunk in chunks {
+                    sources[chunk.index] = chunk.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
                 }
-                for (i, output) in outputs.enumerated() {
-                    outputPointers[i] = output.bytes + columns.lowerBound
+                for output in outputs {
+                    targets[output.index] = output.bytes
+                }
+                for (position, index) in pattern.sources.enumerated() {
+                    sources[position] = sources[index]! + columns.lowerBound
+                }
+                for (position, index) in pattern.outputs.enumerated() {
+                    targets[position] = targets[index]! + columns.lowerBound
                 }
                 tables.apply(
                     length: columns.count,
-                    sources: UnsafeBufferPointer(sourcePointers),
-                    outputs: UnsafeBufferPointer(outputPointers),
+                    sources: UnsafeBufferPointer(rebasing: sources[..<self.dataChunkCount]),
+                    outputs: UnsafeBufferPointer(rebasing: targets[..<outputs.count]),
                     concurrency: self.concurrency
                 )
             }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+
+/// `infinicache-bench [SUITE ...] [--json] [--quick]`: runs the named suites (all of them
+/// when none is named) and prints one row per measured figure.
+@main
+struct InfiniCacheBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infinicache-bench",
+        abstract: "Measures swift-infinicache side by side with the systems it is compared against.",
+        discussion: """
+            Every figure is printed beside a baseline measured in the same run and the ratio \
+            value / baseline. Build with -c release for numbers that mean anything.
+            """
+    )
+
+    @Argument(help: "Suites to run, in order; all of them when none is named.")
+    var suites: [SuiteName] = SuiteName.allCases
+
+    @Flag(help: "Print one JSON array of result rows on stdout and nothing else.")
+    var json = false
+
+    @Flag(help: "Fewer, shorter repetitions: a smoke test that finishes in seconds.")
+    var quick = false
+
+    func run() async throws {
+        let settings = BenchSettings(quick: self.quick)
+        var rows: [BenchRow] = []
+        for suite in self.suites {
+            progress("suite \(suite.rawValue)\(self.quick ? " (quick)" : "")")
+            rows += try await suite.run(settings)
+        }
+        if self.json {
+            print(try BenchRow.jsonArray(rows))
+        } else {
+            print(BenchRow.table(rows))
+        }
+    }
+}
+
+/// The suites the bench knows.
+enum SuiteName: String, CaseIterable, ExpressibleByArgument {
+    case codec
+
+    func run(_ settings: BenchSettings) async throws -> [BenchRow] {
+        switch self {
+        case .codec: try CodecSuite(settings: settings).run()
+        }
+    }
+}
+
+/// Writes a progress line to stderr, which `--json` leaves free of results.
+func progress(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
