@@ -8,8 +8,8 @@ struct BenchSettings {
 
     init(quick: Bool) {
         self.quick = quick
-        self.repetitions = quick ? 5 : 11
-        self.repetitionTime = quick ? .milliseconds(4) : .milliseconds(60)
+        self.repetitions = quick ? 5 : 15
+        self.repetitionTime = quick ? .milliseconds(4) : .milliseconds(30)
     }
 }
 

@@ -22,14 +22,14 @@ public struct CodingConcurrency: Hashable, Sendable {
     /// Every call runs on the calling thread.
     public static let serial = CodingConcurrency(maximumThreads: 1, minimumBytesPerThread: .max)
 
-    /// Up to one thread per core, for calls of at least 512 KiB per thread.
+    /// Up to one thread per core, for calls of at least 256 KiB per thread.
     ///
-    /// Measured with `infinicache-bench codec` on a 2-core machine: a 1 MiB stripe coded by
-    /// two threads ran about 1.4× faster than by one, while 64 KiB stripes got slower when
-    /// split (handing work to another thread costs microseconds).
+    /// Measured with `infinicache-bench codec` on a 2-core machine: raw ISA-L on a 1 MiB
+    /// object ran about 1.4× faster on two threads than on one, while 64 KiB objects ran
+    /// 2-3× slower when split (handing work to another thread costs microseconds).
     public static let automatic = CodingConcurrency(
         maximumThreads: System.coreCount,
-        minimumBytesPerThread: 512 << 10
+        minimumBytesPerThread: 256 << 10
     )
 
     /// Number of column segments for a call that codes `bytes` object bytes.

@@ -182,7 +182,7 @@ extension ReedSolomonCodec {
         guard stripe.chunkLength > 0 else { return }
         self.decode(
             from: chunks,
-            outputs: outputs.map { IndexedChunk(index: $0.index, bytes: $0.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) },
+            outputs: outputs.lazy.map { IndexedChunk(index: $0.index, bytes: $0.bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)) },
             columns: 0..<stripe.chunkLength
         )
     }
@@ -275,7 +275,7 @@ extension ReedSolomonCodec {
     /// (distinct indexes, full length); output pointers address column 0 of their chunk.
     private func decode(
         from chunks: [IndexedChunk<UnsafeRawBufferPointer>],
-        outputs: [IndexedChunk<UnsafeMutablePointer<UInt8>>],
+        outputs: some Collection<IndexedChunk<UnsafeMutablePointer<UInt8>>>,
         columns: Range<Int>
     ) {
         guard !outputs.isEmpty, !columns.isEmpty else { return }
@@ -285,7 +285,7 @@ extension ReedSolomonCodec {
             sources: present.lowest(self.dataChunkCount),
             outputs: ChunkSet(outputs.lazy.map(\.index))
         )
-        let tables = self.decodeCache.tables(for: pattern, make: self.makeDecodeTables)
+        let tables = self.decodeCache.tables(for: pattern) { self.makeDecodeTables($0) }
         // Both arrays are first filled by chunk index, then packed in index order. Packing
         // in place is safe: the i-th smallest index is at least i, so it reads a slot at or
         // after the one it writes, never one already overwritten.

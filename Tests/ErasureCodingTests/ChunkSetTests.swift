@@ -7,8 +7,12 @@ struct ChunkSetTests {
     func ascendingAndLowest() {
         let indexes = [255, 0, 64, 63, 128, 7, 200]
         var set = ChunkSet()
-        for index in indexes { #expect(set.insert(index)) }
-        #expect(!set.insert(64))
+        for index in indexes {
+            let inserted = set.insert(index)
+            #expect(inserted)
+        }
+        let insertedAgain = set.insert(64)
+        #expect(!insertedAgain)
         #expect(Array(set) == indexes.sorted())
         #expect(set.count == indexes.count)
         #expect(Array(set.lowest(3)) == [0, 7, 63])
