@@ -1,5 +1,6 @@
 import ErasureCoding
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite("Bad input gets a typed error")

@@ -1,4 +1,5 @@
 @testable import ErasureCoding
+import TestSupport
 import Testing
 
 @Suite("One codec shared by many tasks")

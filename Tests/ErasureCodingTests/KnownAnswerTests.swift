@@ -1,5 +1,6 @@
 import CISAL
 import ErasureCoding
+import TestSupport
 import Testing
 
 @Suite("Known answers")

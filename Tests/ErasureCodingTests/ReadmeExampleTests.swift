@@ -1,5 +1,6 @@
 import ErasureCoding
 import NIOCore
+import TestSupport
 import Testing
 
 /// The README's codec snippet, kept compiling and correct.

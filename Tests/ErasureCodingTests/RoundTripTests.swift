@@ -1,5 +1,6 @@
 import ErasureCoding
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite("Round trips under every erasure pattern")

@@ -1,0 +1,56 @@
+public import ChunkWire
+public import NIOCore
+import Synchronization
+
+/// A ``NodeTransport`` over one SwiftNIO channel: the proxy's connection to a node that
+/// dialled in (from ``NodeListener``), or a client's connection to a proxy (from
+/// ``FrameClient``). Many requests share the connection, matched by request id; requests
+/// beyond ``WireLimits/maximumRequestsInFlight`` wait for a free slot.
+public final class FrameConnection: NodeTransport {
+    private let channel: any Channel
+    private let handler: NIOLoopBound<RequesterHandler>
+    private let nextRequestID = Mutex<UInt64>(1)
+
+    init(channel: any Channel, handler: RequesterHandler) {
+        self.channel = channel
+        self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+    }
+
+    /// The peer's address, when the channel knows it.
+    public var remoteAddress: SocketAddress? {
+        self.channel.remoteAddress
+    }
+
+    /// Completes when the connection has closed, for whatever reason.
+    public var closeFuture: EventLoopFuture<Void> {
+        self.channel.closeFuture
+    }
+
+    public func send(_ request: Frame) -> FrameResponses {
+        let (stream, continuation) = FrameResponses.makeStream()
+        let requestID = self.nextRequestID.withLock { next in
+            defer { next += 1 }
+            return next
+        }
+        let request = request.withRequestID(requestID)
+        let handler = self.handler
+        let eventLoop = self.channel.eventLoop
+        // The stream reaches its consumer only after this returns, so a cancellation
+        // always queues behind the submission on the event loop.
+        continuation.onTermination = { termination in
+            if case .cancelled = termination {
+                eventLoop.execute { handler.value.cancel(requestID) }
+            }
+        }
+        eventLoop.execute { handler.value.submit(request, continuation: continuation) }
+        return stream
+    }
+
+    public func close() async {
+        let handler = self.handler
+        try? await self.channel.eventLoop.submit {
+            handler.value.close(with: TransportError(.connectionClosed, "the connection was closed locally"))
+        }.get()
+        try? await self.channel.closeFuture.get()
+    }
+}

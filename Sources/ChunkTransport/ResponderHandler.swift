@@ -1,0 +1,98 @@
+import ChunkWire
+import NIOCore
+
+/// The serving end of a connection on its event loop: runs a ``FrameResponder`` task per
+/// request, answers pings, honours cancel frames, and refuses requests beyond the limit.
+final class ResponderHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = Frame
+
+    private let responder: any FrameResponder
+    private let configuration: TransportConfiguration
+    private var running: [UInt64: Task<Void, Never>] = [:]
+
+    init(responder: any FrameResponder, configuration: TransportConfiguration) {
+        self.responder = responder
+        self.configuration = configuration
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let request = Self.unwrapInboundIn(data)
+        switch request.opcode {
+        case .ping:
+            context.writeAndFlush(Self.wrapOutboundOut(request.response(.pong)), promise: nil)
+        case .cancel:
+            self.running.removeValue(forKey: request.requestID)?.cancel()
+        case .pong, .welcome:
+            break
+        case _ where request.requestID == 0 || request.opcode.isResponse:
+            self.refuse(request, ErrorMessage(.badRequest, "\(request.opcode) with request id \(request.requestID) is not a request"), context: context)
+        default:
+            self.start(request, context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.cancelAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.cancelAll()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.cancelAll()
+        if error is WireError {
+            context.rejectMalformedInput(error)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func start(_ request: Frame, context: ChannelHandlerContext) {
+        guard self.running.count < self.configuration.limits.maximumRequestsInFlight else {
+            self.refuse(request, ErrorMessage(.overloaded, "\(self.running.count) requests already in flight on this connection"), context: context)
+            return
+        }
+        guard self.running[request.requestID] == nil else {
+            self.refuse(request, ErrorMessage(.badRequest, "request id \(request.requestID) is already in flight"), context: context)
+            return
+        }
+        if self.configuration.verifiesPayloadChecksums {
+            do {
+                try request.verifyPayloadChecksum()
+            } catch {
+                self.refuse(request, ErrorMessage(.checksumMismatch, error.message), context: context)
+                return
+            }
+        }
+        let channel = context.channel
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let requestID = request.requestID
+        let sink = ReplySink(requestID: requestID) { response in
+            // The slot frees before the final response leaves, so a requester that
+            // reuses it at once never finds this connection over its limit.
+            try await channel.eventLoop.flatSubmit {
+                if !response.flags.contains(.more) {
+                    handler.value.running.removeValue(forKey: requestID)
+                }
+                return channel.writeAndFlush(response)
+            }.get()
+        }
+        self.running[requestID] = Task { [responder] in
+            await sink.serve(request, with: responder)
+        }
+    }
+
+    private func refuse(_ request: Frame, _ message: ErrorMessage, context: ChannelHandlerContext) {
+        context.writeAndFlush(Self.wrapOutboundOut(message.frame(requestID: request.requestID)), promise: nil)
+    }
+
+    private func cancelAll() {
+        for task in self.running.values {
+            task.cancel()
+        }
+        self.running.removeAll()
+    }
+}

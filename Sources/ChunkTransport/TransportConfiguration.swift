@@ -1,0 +1,38 @@
+public import ChunkWire
+public import NIOCore
+
+/// Settings shared by every transport implementation in this module.
+public struct TransportConfiguration: Sendable {
+    /// Limits on incoming frames and on requests in flight per connection.
+    public var limits: WireLimits
+    /// Whether a receiver checks the CRC-32C of every payload it is the final receiver of.
+    /// A relay that only forwards payloads (the proxy) may turn this off; a mismatch fails
+    /// only the request it belongs to, never the connection.
+    public var verifiesPayloadChecksums: Bool
+    /// A requester pings a connection that has been silent this long; nil turns liveness
+    /// checking off (for peers that legitimately pause, such as frozen functions).
+    public var pingInterval: TimeAmount?
+    /// A requester closes a connection that has been silent this long, failing its
+    /// outstanding requests with ``TransportError/Code-swift.struct/timedOut``.
+    public var livenessTimeout: TimeAmount
+    /// How long a hello/welcome exchange may take.
+    public var handshakeTimeout: TimeAmount
+
+    /// Creates a configuration; the defaults suit loopback and data-centre networks.
+    public init(
+        limits: WireLimits = .default,
+        verifiesPayloadChecksums: Bool = true,
+        pingInterval: TimeAmount? = .seconds(5),
+        livenessTimeout: TimeAmount = .seconds(15),
+        handshakeTimeout: TimeAmount = .seconds(10)
+    ) {
+        self.limits = limits
+        self.verifiesPayloadChecksums = verifiesPayloadChecksums
+        self.pingInterval = pingInterval
+        self.livenessTimeout = livenessTimeout
+        self.handshakeTimeout = handshakeTimeout
+    }
+
+    /// The defaults described on each property.
+    public static let `default` = TransportConfiguration()
+}

@@ -1,0 +1,45 @@
+/// The kind of message a frame carries. The byte values are part of the wire format
+/// (see `docs/PROTOCOL.md`); a receiver rejects any other value with
+/// ``WireError/Code-swift.struct/unknownOpcode``.
+public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
+    /// Store one chunk: key, stripe and chunk index, k, r, object length and the chunk bytes.
+    case putChunk = 0x01
+    /// Fetch one chunk by key, stripe and chunk index.
+    case getChunk = 0x02
+    /// Remove every chunk stored under a key.
+    case delete = 0x03
+    /// A chunk's bytes with its address, in answer to ``getChunk``.
+    case chunkData = 0x04
+    /// Acknowledges ``putChunk``.
+    case stored = 0x05
+    /// Acknowledges ``delete``.
+    case deleted = 0x06
+    /// The requested key or chunk is not held.
+    case notFound = 0x07
+    /// The request failed: the payload holds an ``ErrorMessage``.
+    case error = 0x08
+    /// Abandon the request whose id the frame carries; the receiver drops its work and
+    /// sends nothing more for it.
+    case cancel = 0x09
+
+    /// A cache node registers with the proxy it dialled: the payload holds a ``HelloMessage``.
+    case hello = 0x10
+    /// The proxy accepted a ``hello``.
+    case welcome = 0x11
+    /// Liveness probe; answered by ``pong`` with the same request id.
+    case ping = 0x12
+    /// Answer to ``ping``.
+    case pong = 0x13
+    /// The platform starts an invocation of a node (the node lifecycle).
+    case invoke = 0x14
+    /// A node ends its invocation and returns (the node lifecycle).
+    case `return` = 0x15
+
+    /// Whether this opcode answers a request (rather than asking for something).
+    public var isResponse: Bool {
+        switch self {
+        case .chunkData, .stored, .deleted, .notFound, .error, .welcome, .pong, .return: true
+        case .putChunk, .getChunk, .delete, .cancel, .hello, .ping, .invoke: false
+        }
+    }
+}

@@ -1,0 +1,74 @@
+public import NIOCore
+
+/// Constants of the wire format and the writing half of its codec.
+///
+/// Header layout (48 bytes, little-endian):
+///
+/// | offset | size | field |
+/// | --- | --- | --- |
+/// | 0 | 4 | magic `0x46574349` (the bytes "ICWF") |
+/// | 4 | 1 | version |
+/// | 5 | 1 | opcode |
+/// | 6 | 2 | flags |
+/// | 8 | 8 | request id |
+/// | 16 | 8 | object length |
+/// | 24 | 4 | stripe index |
+/// | 28 | 4 | payload length |
+/// | 32 | 4 | payload CRC-32C |
+/// | 36 | 2 | key length |
+/// | 38 | 1 | chunk index |
+/// | 39 | 1 | k |
+/// | 40 | 1 | r |
+/// | 41 | 7 | reserved, zero |
+///
+/// The key follows the header, then the payload.
+public enum WireFormat {
+    /// The first four header bytes of every frame.
+    public static let magic: UInt32 = 0x4657_4349
+    /// The version this implementation writes and the only one it accepts.
+    public static let version: UInt8 = 1
+    /// Size of the fixed header in bytes.
+    public static let headerLength = 48
+
+    /// Writes the frame's header and key to `buffer`. The payload is not copied: send it
+    /// as a separate buffer right after (``FrameEncoder`` does both and flushes once).
+    public static func writeHeaderAndKey(of frame: Frame, to buffer: inout ByteBuffer) {
+        buffer.reserveCapacity(minimumWritableBytes: self.headerLength + frame.key.readableBytes)
+        buffer.writeMultipleIntegers(
+            self.magic,
+            self.version,
+            frame.opcode.rawValue,
+            frame.flags.rawValue,
+            frame.requestID,
+            frame.objectLength,
+            frame.stripeIndex,
+            UInt32(truncatingIfNeeded: frame.payload.readableBytes),
+            frame.payloadChecksum,
+            UInt16(truncatingIfNeeded: frame.key.readableBytes),
+            frame.chunkIndex,
+            frame.k,
+            frame.r,
+            UInt8(0),
+            UInt16(0),
+            endianness: .little
+        )
+        buffer.writeInteger(UInt32(0), endianness: .little)
+        buffer.writeImmutableBuffer(frame.key)
+    }
+
+    /// The header and key of `frame` in a new buffer from `allocator`.
+    public static func headerAndKey(of frame: Frame, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: self.headerLength + frame.key.readableBytes)
+        self.writeHeaderAndKey(of: frame, to: &buffer)
+        return buffer
+    }
+
+    /// The whole frame in one contiguous buffer: header, key, then a copy of the payload.
+    /// For tests, fuzzing and tools; the data path writes the payload separately.
+    public static func contiguousBytes(of frame: Frame, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: frame.encodedLength)
+        self.writeHeaderAndKey(of: frame, to: &buffer)
+        buffer.writeImmutableBuffer(frame.payload)
+        return buffer
+    }
+}

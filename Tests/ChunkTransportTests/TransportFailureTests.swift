@@ -1,0 +1,150 @@
+import ChunkTransport
+import ChunkWire
+import NIOCore
+import Testing
+
+/// A responder that corrupts its answers' checksums, to play a node with bad memory.
+private struct CorruptingResponder: FrameResponder {
+    func respond(to request: Frame, replies: ReplySink) async throws {
+        let checksum: UInt32? = request.key == ByteBuffer(string: "corrupt") ? 0xBAD : nil
+        try await replies.send(Frame(.chunkData, payload: ByteBuffer(string: "payload"), payloadChecksum: checksum))
+    }
+}
+
+private func errorCode(of frames: [Frame]) -> ErrorMessage.Code? {
+    frames.first { $0.opcode == .error }.flatMap { try? ErrorMessage(from: $0).code }
+}
+
+@Suite("Transport failures")
+struct TransportFailureTests {
+    @Test("a hello with the wrong token is rejected; other nodes are unaffected")
+    func wrongToken() async throws {
+        let pair = try await LoopbackPair.start(responder: TestResponder())
+        let impostor = HelloMessage(functionID: "evil", instanceID: 9, memoryCapacity: 1, token: Array("guess".utf8))
+        await #expect {
+            _ = try await NodeSession.connect(host: "127.0.0.1", port: pair.listener.port, hello: impostor, responder: TestResponder())
+        } throws: { error in
+            (error as? TransportError)?.code == .rejected
+        }
+        let raw = try await RawPeer.connect(port: pair.listener.port)
+        #expect(errorCode(of: try await raw.exchange(WireFormat.contiguousBytes(of: impostor.frame()))) == .unauthorized)
+        #expect(try await pair.node.connection.request(getRequest("still")).payload == ByteBuffer(string: "still"))
+        await pair.stop()
+    }
+
+    @Test("garbage and oversized frames are refused with an error frame, per connection")
+    func garbage() async throws {
+        let pair = try await LoopbackPair.start(responder: TestResponder())
+        let garbage = try await RawPeer.connect(port: pair.listener.port)
+        #expect(errorCode(of: try await garbage.exchange(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n"))) == .protocolViolation)
+
+        let server = try await FrameServer.bind(responder: TestResponder())
+        var oversized = WireFormat.contiguousBytes(of: getRequest("x"))
+        oversized.setInteger(UInt32(1 << 30), at: 28, endianness: .little)
+        oversized.moveWriterIndex(to: WireFormat.headerLength)
+        let raw = try await RawPeer.connect(port: server.port)
+        #expect(errorCode(of: try await raw.exchange(oversized)) == .protocolViolation)
+
+        let client = try await FrameClient.connect(host: "127.0.0.1", port: server.port)
+        #expect(try await client.request(getRequest("fine")).payload == ByteBuffer(string: "fine"))
+        #expect(try await pair.node.connection.request(getRequest("fine")).payload == ByteBuffer(string: "fine"))
+        await client.close()
+        await server.close()
+        await pair.stop()
+    }
+
+    @Test("a corrupt response payload fails that request only")
+    func corruptResponse() async throws {
+        let pair = try await LoopbackPair.start(responder: CorruptingResponder())
+        await #expect {
+            _ = try await pair.node.connection.request(Frame(.getChunk, key: ByteBuffer(string: "corrupt")))
+        } throws: { error in
+            (error as? WireError)?.code == .checksumMismatch
+        }
+        #expect(try await pair.node.connection.request(Frame(.getChunk, key: ByteBuffer(string: "fine"))).opcode == .chunkData)
+        await pair.stop()
+    }
+
+    @Test("a request with a corrupt payload is answered with a checksumMismatch error")
+    func corruptRequest() async throws {
+        let pair = try await LoopbackPair.start(responder: TestResponder())
+        let bad = Frame(.putChunk, key: ByteBuffer(string: "k"), payload: ByteBuffer(string: "data"), payloadChecksum: 1)
+        let response = try await pair.node.connection.request(bad)
+        #expect(try ErrorMessage(from: response).code == .checksumMismatch)
+        #expect(try await pair.node.connection.request(getRequest("next")).payload == ByteBuffer(string: "next"))
+        await pair.stop()
+    }
+
+    @Test("a responder at its in-flight limit answers the excess with overloaded")
+    func overloaded() async throws {
+        let configuration = TransportConfiguration(limits: WireLimits(maximumRequestsInFlight: 2))
+        let server = try await FrameServer.bind(responder: TestResponder(), configuration: configuration)
+        var requests = ByteBuffer()
+        for id in 1...3 {
+            // Deletes wait until cancelled, so the first two hold their slots.
+            WireFormat.writeHeaderAndKey(of: Frame(.delete, requestID: UInt64(id), key: ByteBuffer(string: "k")), to: &requests)
+        }
+        let raw = try await RawPeer.connect(port: server.port)
+        let frames = try await raw.exchange(requests, readingFrames: 1)
+        #expect(frames.first?.requestID == 3)
+        #expect(errorCode(of: frames) == .overloaded)
+        await server.close()
+    }
+
+    @Test("a node that vanishes mid-transfer fails its outstanding requests promptly")
+    func nodeVanishes() async throws {
+        let listener = try await NodeListener.bind(token: LoopbackPair.token)
+        let raw = try await RawPeer.connect(port: listener.port)
+        let hello = HelloMessage(functionID: "fragile", instanceID: 1, memoryCapacity: 1 << 20, token: LoopbackPair.token)
+        let fakeNode = Task {
+            try await raw.channel.executeThenClose { inbound, outbound in
+                try await outbound.write(WireFormat.contiguousBytes(of: hello.frame()))
+                var received = ByteBuffer()
+                for try await bytes in inbound {
+                    received.writeImmutableBuffer(bytes)
+                    while let frame = try FrameParser().parse(&received) {
+                        guard frame.opcode == .getChunk else { continue }
+                        let answer = Frame(.chunkData, requestID: frame.requestID, payload: ByteBuffer(repeating: 1, count: 1 << 20))
+                        let wire = WireFormat.contiguousBytes(of: answer)
+                        try await outbound.write(wire.getSlice(at: 0, length: wire.readableBytes / 2)!)
+                        return
+                    }
+                }
+            }
+        }
+        var nodes = listener.nodes.makeAsyncIterator()
+        let node = try #require(await nodes.next())
+        let start = ContinuousClock.now
+        await #expect {
+            _ = try await node.connection.request(getRequest("lost"))
+        } throws: { error in
+            (error as? TransportError) != nil
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+        try await fakeNode.value
+        await listener.close()
+    }
+
+    @Test("a node that stops answering is declared dead by the liveness check")
+    func nodeFreezes() async throws {
+        let configuration = TransportConfiguration(pingInterval: .milliseconds(100), livenessTimeout: .milliseconds(400))
+        let listener = try await NodeListener.bind(token: LoopbackPair.token, configuration: configuration)
+        let raw = try await RawPeer.connect(port: listener.port)
+        let hello = HelloMessage(functionID: "frozen", instanceID: 1, memoryCapacity: 1 << 20, token: LoopbackPair.token)
+        let fakeNode = Task {
+            // Says hello, then reads and never answers, not even pings.
+            _ = try? await raw.exchange(WireFormat.contiguousBytes(of: hello.frame()))
+        }
+        var nodes = listener.nodes.makeAsyncIterator()
+        let node = try #require(await nodes.next())
+        let start = ContinuousClock.now
+        await #expect {
+            _ = try await node.connection.request(getRequest("anyone?"))
+        } throws: { error in
+            (error as? TransportError)?.code == .timedOut
+        }
+        #expect(ContinuousClock.now - start < .seconds(3))
+        _ = await fakeNode.result
+        await listener.close()
+    }
+}

@@ -1,0 +1,115 @@
+import ChunkTransport
+import ChunkWire
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A responder for tests: `getChunk` answers with the request's key as payload after an
+/// optional delay; `putChunk` echoes its payload back in a chunkData; a `getChunk` whose
+/// stripe index is n > 0 streams n responses; `delete` records that it was cancelled if
+/// cancelled while it waits forever.
+final class TestResponder: FrameResponder {
+    let delay: Duration
+    let cancellations = Mutex(0)
+    let served = Mutex(0)
+
+    init(delay: Duration = .zero) {
+        self.delay = delay
+    }
+
+    func respond(to request: Frame, replies: ReplySink) async throws {
+        self.served.withLock { $0 += 1 }
+        switch request.opcode {
+        case .getChunk where request.stripeIndex > 0:
+            for part in 0..<request.stripeIndex {
+                var payload = request.key
+                payload.writeInteger(part)
+                try await replies.send(Frame(.chunkData, payload: payload), final: part == request.stripeIndex - 1)
+            }
+        case .getChunk:
+            if self.delay > .zero {
+                try await Task.sleep(for: self.delay)
+            }
+            try await replies.send(Frame(.chunkData, payload: request.key))
+        case .putChunk:
+            try await replies.send(Frame(.chunkData, payload: request.payload, payloadChecksum: request.payloadChecksum))
+        case .delete:
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                self.cancellations.withLock { $0 += 1 }
+                throw error
+            }
+        default:
+            throw ErrorMessage(.badRequest, "unsupported \(request.opcode)")
+        }
+    }
+}
+
+/// A get for `key`, whose answer from ``TestResponder`` carries `key` as its payload.
+func getRequest(_ key: String, streaming parts: UInt32 = 0) -> Frame {
+    Frame(.getChunk, key: ByteBuffer(string: key), stripeIndex: parts)
+}
+
+/// A proxy-side listener with one node connected to it over loopback TCP.
+struct LoopbackPair {
+    let listener: NodeListener
+    let session: NodeSession
+    let node: RegisteredNode
+
+    static let token = Array("test-token".utf8)
+
+    static func start(responder: any FrameResponder, configuration: TransportConfiguration = .default) async throws -> LoopbackPair {
+        let listener = try await NodeListener.bind(token: self.token, configuration: configuration)
+        let hello = HelloMessage(functionID: "node-0", instanceID: 1, memoryCapacity: 1 << 30, token: self.token)
+        let session = try await NodeSession.connect(host: "127.0.0.1", port: listener.port, hello: hello, responder: responder, configuration: configuration)
+        var registrations = listener.nodes.makeAsyncIterator()
+        guard let node = await registrations.next() else {
+            throw TransportError(.connectionClosed, "the listener closed before the node registered")
+        }
+        return LoopbackPair(listener: listener, session: session, node: node)
+    }
+
+    func stop() async {
+        await self.node.connection.close()
+        await self.session.close()
+        await self.listener.close()
+    }
+}
+
+/// A raw TCP peer that speaks bytes, for playing a broken or hostile node or client.
+struct RawPeer {
+    let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    static func connect(port: Int) async throws -> RawPeer {
+        let channel = try await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return RawPeer(channel: channel)
+    }
+
+    /// Sends `bytes`, then collects whatever the other side sends until it closes or
+    /// `frames` whole frames have arrived.
+    func exchange(_ bytes: ByteBuffer?, readingFrames frames: Int = .max) async throws -> [Frame] {
+        try await self.channel.executeThenClose { inbound, outbound in
+            if let bytes {
+                try await outbound.write(bytes)
+            }
+            var received = ByteBuffer()
+            var parsed: [Frame] = []
+            for try await chunk in inbound {
+                received.writeImmutableBuffer(chunk)
+                while let frame = try FrameParser().parse(&received) {
+                    parsed.append(frame)
+                    if parsed.count == frames {
+                        return parsed
+                    }
+                }
+            }
+            return parsed
+        }
+    }
+}
