@@ -53,6 +53,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "infinicache-fuzz-wire",
+            dependencies: [
+                "ChunkWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "infinicache-bench",
             dependencies: [
                 "CISAL",

@@ -41,10 +41,12 @@ struct InfiniCacheBench: AsyncParsableCommand {
 /// The suites the bench knows.
 enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case codec
+    case wire
 
     func run(_ settings: BenchSettings) async throws -> [BenchRow] {
         switch self {
         case .codec: try CodecSuite(settings: settings).run()
+        case .wire: try WireSuite(settings: settings).run()
         }
     }
 }

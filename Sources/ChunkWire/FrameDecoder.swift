@@ -3,8 +3,9 @@ public import NIOCore
 /// Decodes the byte stream of a connection into ``Frame``s whose key and payload are
 /// slices of the received bytes. Use it through `ByteToMessageHandler(FrameDecoder())`.
 ///
-/// Once a frame's header has arrived the decoder reserves room for the whole frame, so a
-/// large payload that arrives over many reads is gathered without repeated reallocation.
+/// The decoder does not reserve room for a whole frame when its header arrives: measured
+/// on 8 MiB chunks over loopback, letting the cumulation buffer grow with the reads was
+/// twice as fast as one up-front reservation (which glibc serves with fresh pages).
 /// A malformed header raises ``WireError``; the stream then cannot be resynchronised and
 /// the channel should be closed. A stream that ends inside a frame raises
 /// ``WireError/Code-swift.struct/truncatedFrame``.
@@ -22,9 +23,6 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
         if let frame = try self.parser.parse(&buffer) {
             context.fireChannelRead(Self.wrapInboundOut(frame))
             return .continue
-        }
-        if let frameLength = try self.parser.frameLength(at: buffer), frameLength > buffer.readableBytes {
-            buffer.reserveCapacity(minimumWritableBytes: frameLength - buffer.readableBytes)
         }
         return .needMoreData
     }

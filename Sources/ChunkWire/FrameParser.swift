@@ -30,38 +30,26 @@ public struct FrameParser: Sendable {
         let payload = buffer.readSlice(length: header.payloadLength)!
         return Frame(
             header.opcode,
-            requestID: header.requestID,
+            requestID: header.raw.requestID,
             flags: header.flags,
             key: key,
-            stripeIndex: header.stripeIndex,
-            chunkIndex: header.chunkIndex,
-            k: header.k,
-            r: header.r,
-            objectLength: header.objectLength,
+            stripeIndex: header.raw.stripeIndex,
+            chunkIndex: header.raw.chunkIndex,
+            k: header.raw.k,
+            r: header.raw.r,
+            objectLength: header.raw.objectLength,
             payload: payload,
-            payloadChecksum: header.payloadChecksum
+            payloadChecksum: header.raw.payloadChecksum
         )
-    }
-
-    /// The total length of the frame at the front of `buffer`, once its header has arrived
-    /// and passed validation; nil while the header is incomplete.
-    public func frameLength(at buffer: ByteBuffer) throws(WireError) -> Int? {
-        try self.header(in: buffer)?.frameLength
     }
 
     private struct Header {
         var opcode: Opcode
         var flags: FrameFlags
-        var requestID: UInt64
-        var objectLength: UInt64
-        var stripeIndex: UInt32
-        var payloadLength: Int
-        var payloadChecksum: UInt32
-        var keyLength: Int
-        var chunkIndex: UInt8
-        var k: UInt8
-        var r: UInt8
+        var raw: RawHeader
 
+        var keyLength: Int { Int(self.raw.keyLength) }
+        var payloadLength: Int { Int(self.raw.payloadLength) }
         var frameLength: Int { WireFormat.headerLength + self.keyLength + self.payloadLength }
     }
 
@@ -72,45 +60,26 @@ public struct FrameParser: Sendable {
         {
             throw WireError(.badMagic, "expected magic \(hex(WireFormat.magic)), got \(hex(magic))")
         }
-        guard
-            let fields = buffer.getMultipleIntegers(
-                at: buffer.readerIndex,
-                endianness: .little,
-                as: (UInt32, UInt8, UInt8, UInt16, UInt64, UInt64, UInt32, UInt32, UInt32, UInt16, UInt8, UInt8, UInt8, UInt8, UInt16).self
-            ),
-            let reservedTail = buffer.getInteger(at: buffer.readerIndex + 44, endianness: .little, as: UInt32.self)
-        else {
+        guard buffer.readableBytes >= WireFormat.headerLength else {
             return nil
         }
-        let (_, version, rawOpcode, rawFlags, requestID, objectLength, stripeIndex, payloadLength, checksum, keyLength, chunkIndex, k, r, reserved1, reserved2) = fields
-        guard version == WireFormat.version else {
-            throw WireError(.unsupportedVersion, "version \(version) is not supported (this receiver speaks \(WireFormat.version))")
+        let raw = buffer.withUnsafeReadableBytes { RawHeader(loadingFrom: $0) }
+        guard raw.version == WireFormat.version else {
+            throw WireError(.unsupportedVersion, "version \(raw.version) is not supported (this receiver speaks \(WireFormat.version))")
         }
-        guard let opcode = Opcode(rawValue: rawOpcode) else {
-            throw WireError(.unknownOpcode, "opcode 0x\(String(rawOpcode, radix: 16)) is not defined in version \(version)")
+        guard let opcode = Opcode(rawValue: raw.opcode) else {
+            throw WireError(.unknownOpcode, "opcode 0x\(String(raw.opcode, radix: 16)) is not defined in version \(raw.version)")
         }
-        let flags = FrameFlags(rawValue: rawFlags)
-        guard flags.isSubset(of: .defined), reserved1 == 0, reserved2 == 0, reservedTail == 0 else {
-            throw WireError(.reservedBitsSet, "flags 0x\(String(rawFlags, radix: 16)) or reserved header bytes are not zero")
+        let flags = FrameFlags(rawValue: raw.flags)
+        guard flags.isSubset(of: .defined), !raw.reservedBytesSet else {
+            throw WireError(.reservedBitsSet, "flags 0x\(String(raw.flags, radix: 16)) or reserved header bytes are not zero")
         }
-        guard Int(keyLength) <= self.limits.maximumKeyLength else {
-            throw WireError(.keyTooLong, "key of \(keyLength) bytes exceeds the limit of \(self.limits.maximumKeyLength)")
+        guard Int(raw.keyLength) <= self.limits.maximumKeyLength else {
+            throw WireError(.keyTooLong, "key of \(raw.keyLength) bytes exceeds the limit of \(self.limits.maximumKeyLength)")
         }
-        guard Int(payloadLength) <= self.limits.maximumPayloadLength else {
-            throw WireError(.payloadTooLarge, "payload of \(payloadLength) bytes exceeds the limit of \(self.limits.maximumPayloadLength)")
+        guard Int(raw.payloadLength) <= self.limits.maximumPayloadLength else {
+            throw WireError(.payloadTooLarge, "payload of \(raw.payloadLength) bytes exceeds the limit of \(self.limits.maximumPayloadLength)")
         }
-        return Header(
-            opcode: opcode,
-            flags: flags,
-            requestID: requestID,
-            objectLength: objectLength,
-            stripeIndex: stripeIndex,
-            payloadLength: Int(payloadLength),
-            payloadChecksum: checksum,
-            keyLength: Int(keyLength),
-            chunkIndex: chunkIndex,
-            k: k,
-            r: r
-        )
+        return Header(opcode: opcode, flags: flags, raw: raw)
     }
 }

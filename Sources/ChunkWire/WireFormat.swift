@@ -33,27 +33,14 @@ public enum WireFormat {
     /// Writes the frame's header and key to `buffer`. The payload is not copied: send it
     /// as a separate buffer right after (``FrameEncoder`` does both and flushes once).
     public static func writeHeaderAndKey(of frame: Frame, to buffer: inout ByteBuffer) {
-        buffer.reserveCapacity(minimumWritableBytes: self.headerLength + frame.key.readableBytes)
-        buffer.writeMultipleIntegers(
-            self.magic,
-            self.version,
-            frame.opcode.rawValue,
-            frame.flags.rawValue,
-            frame.requestID,
-            frame.objectLength,
-            frame.stripeIndex,
-            UInt32(truncatingIfNeeded: frame.payload.readableBytes),
-            frame.payloadChecksum,
-            UInt16(truncatingIfNeeded: frame.key.readableBytes),
-            frame.chunkIndex,
-            frame.k,
-            frame.r,
-            UInt8(0),
-            UInt16(0),
-            endianness: .little
-        )
-        buffer.writeInteger(UInt32(0), endianness: .little)
-        buffer.writeImmutableBuffer(frame.key)
+        let header = RawHeader(of: frame)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: self.headerLength + frame.key.readableBytes) { bytes in
+            header.store(into: bytes)
+            frame.key.withUnsafeReadableBytes { key in
+                UnsafeMutableRawBufferPointer(rebasing: bytes[self.headerLength...]).copyMemory(from: key)
+            }
+            return self.headerLength + frame.key.readableBytes
+        }
     }
 
     /// The header and key of `frame` in a new buffer from `allocator`.
