@@ -1,11 +1,17 @@
 public import NIOCore
 
-/// Decodes the byte stream of a connection into ``Frame``s whose key and payload are
-/// slices of the received bytes. Use it through `ByteToMessageHandler(FrameDecoder())`.
+/// Decodes the byte stream of a connection into ``Frame``s. Use it through
+/// `ByteToMessageHandler(FrameDecoder())`.
 ///
-/// The decoder does not reserve room for a whole frame when its header arrives: measured
-/// on 8 MiB chunks over loopback, letting the cumulation buffer grow with the reads was
-/// twice as fast as one up-front reservation (which glibc serves with fresh pages).
+/// A frame that arrives within the bytes at hand is sliced out of them: its key and
+/// payload share the received storage. A frame whose payload of at least
+/// ``gatheringThreshold`` bytes spans several reads is gathered instead: once its header
+/// and key are in, the payload goes into a buffer of exactly its size, and each later
+/// read is copied into it once — the same single copy that accumulating in NIO's
+/// cumulation buffer would make, but into storage the frame owns alone. Measured on 8 MiB
+/// chunks over loopback, that is faster than growing the cumulation buffer (which rounds
+/// 8 MiB + header up to 16 MiB), and a stored chunk pins no more memory than its size.
+///
 /// A malformed header raises ``WireError``; the stream then cannot be resynchronised and
 /// the channel should be closed. A stream that ends inside a frame raises
 /// ``WireError/Code-swift.struct/truncatedFrame``.
@@ -13,15 +19,37 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = Frame
 
     private let parser: FrameParser
+    /// Payloads at least this long that span reads are gathered into their own buffer.
+    public let gatheringThreshold: Int
+    private var gathering: (frame: Frame, missing: Int)?
 
-    /// Creates a decoder enforcing `limits`.
-    public init(limits: WireLimits = .default) {
+    /// Creates a decoder enforcing `limits`; `gatheringThreshold` defaults to 64 KiB.
+    public init(limits: WireLimits = .default, gatheringThreshold: Int = 64 << 10) {
         self.parser = FrameParser(limits: limits)
+        self.gatheringThreshold = max(gatheringThreshold, 1)
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if var partial = self.gathering {
+            // Drop the stored copy first, so the payload buffer is uniquely referenced
+            // and appending to it never copies it.
+            self.gathering = nil
+            let take = min(partial.missing, buffer.readableBytes)
+            partial.frame.payload.writeImmutableBuffer(buffer.readSlice(length: take)!)
+            partial.missing -= take
+            guard partial.missing == 0 else {
+                self.gathering = partial
+                return .needMoreData
+            }
+            context.fireChannelRead(Self.wrapInboundOut(partial.frame))
+            return .continue
+        }
         if let frame = try self.parser.parse(&buffer) {
             context.fireChannelRead(Self.wrapInboundOut(frame))
+            return .continue
+        }
+        if let partial = try self.parser.beginGathering(&buffer, minimumPayloadLength: self.gatheringThreshold, allocator: context.channel.allocator) {
+            self.gathering = partial
             return .continue
         }
         return .needMoreData
@@ -29,7 +57,14 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         let state = try self.decode(context: context, buffer: &buffer)
-        if state == .needMoreData, buffer.readableBytes > 0 {
+        guard state == .needMoreData else {
+            return state
+        }
+        if let partial = self.gathering {
+            self.gathering = nil
+            throw WireError(.truncatedFrame, "the stream ended \(partial.missing) bytes short of a payload")
+        }
+        if buffer.readableBytes > 0 {
             let have = buffer.readableBytes
             buffer.moveReaderIndex(forwardBy: have)
             throw WireError(.truncatedFrame, "the stream ended \(have) bytes into a frame")

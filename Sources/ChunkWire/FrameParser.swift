@@ -28,19 +28,33 @@ public struct FrameParser: Sendable {
         // Both slices exist: the lengths were checked against `readableBytes` above.
         let key = buffer.readSlice(length: header.keyLength)!
         let payload = buffer.readSlice(length: header.payloadLength)!
-        return Frame(
-            header.opcode,
-            requestID: header.raw.requestID,
-            flags: header.flags,
-            key: key,
-            stripeIndex: header.raw.stripeIndex,
-            chunkIndex: header.raw.chunkIndex,
-            k: header.raw.k,
-            r: header.raw.r,
-            objectLength: header.raw.objectLength,
-            payload: payload,
-            payloadChecksum: header.raw.payloadChecksum
-        )
+        return header.frame(key: key, payload: payload)
+    }
+
+    /// Starts gathering a frame whose header and key are at the front of `buffer` but whose
+    /// payload of at least `minimumPayloadLength` bytes is not all there yet: consumes the
+    /// header, the key (copied: it is small, and a slice would pin the received storage)
+    /// and the payload bytes at hand, which go into a buffer from `allocator` with room
+    /// for the whole payload. Returns the frame and how many payload bytes are missing, or
+    /// nil, consuming nothing, when the frame is not such a frame.
+    func beginGathering(
+        _ buffer: inout ByteBuffer,
+        minimumPayloadLength: Int,
+        allocator: ByteBufferAllocator
+    ) throws(WireError) -> (frame: Frame, missing: Int)? {
+        guard let header = try self.header(in: buffer),
+            header.payloadLength >= minimumPayloadLength,
+            buffer.readableBytes >= WireFormat.headerLength + header.keyLength,
+            buffer.readableBytes < header.frameLength
+        else {
+            return nil
+        }
+        buffer.moveReaderIndex(forwardBy: WireFormat.headerLength)
+        var key = allocator.buffer(capacity: header.keyLength)
+        key.writeImmutableBuffer(buffer.readSlice(length: header.keyLength)!)
+        var payload = allocator.buffer(capacity: header.payloadLength)
+        payload.writeImmutableBuffer(buffer.readSlice(length: buffer.readableBytes)!)
+        return (header.frame(key: key, payload: payload), header.payloadLength - payload.readableBytes)
     }
 
     private struct Header {
@@ -51,6 +65,22 @@ public struct FrameParser: Sendable {
         var keyLength: Int { Int(self.raw.keyLength) }
         var payloadLength: Int { Int(self.raw.payloadLength) }
         var frameLength: Int { WireFormat.headerLength + self.keyLength + self.payloadLength }
+
+        func frame(key: ByteBuffer, payload: ByteBuffer) -> Frame {
+            Frame(
+                self.opcode,
+                requestID: self.raw.requestID,
+                flags: self.flags,
+                key: key,
+                stripeIndex: self.raw.stripeIndex,
+                chunkIndex: self.raw.chunkIndex,
+                k: self.raw.k,
+                r: self.raw.r,
+                objectLength: self.raw.objectLength,
+                payload: payload,
+                payloadChecksum: self.raw.payloadChecksum
+            )
+        }
     }
 
     private func header(in buffer: ByteBuffer) throws(WireError) -> Header? {

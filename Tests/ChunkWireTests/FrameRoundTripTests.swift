@@ -31,6 +31,8 @@ struct FrameRoundTripTests {
             return (WireFormat.contiguousBytes(of: frame), [frame])
         }
         try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { FrameDecoder() }
+        // With a tiny threshold every payload that spans reads is gathered instead.
+        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { FrameDecoder(gatheringThreshold: 8) }
     }
 
     @Test("hello and error messages round-trip through their frames")

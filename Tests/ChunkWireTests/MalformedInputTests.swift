@@ -75,6 +75,18 @@ struct MalformedInputTests {
         }
     }
 
+    @Test("a stream that ends while a large payload is being gathered is a truncated frame")
+    mutating func truncatedWhileGathering() throws {
+        let whole = WireFormat.contiguousBytes(of: self.frame(payloadLength: 200_000))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder()))
+        try channel.writeInbound(whole.getSlice(at: 0, length: 100_000)!)
+        #expect {
+            _ = try channel.finish()
+        } throws: { error in
+            (error as? WireError)?.code == .truncatedFrame
+        }
+    }
+
     @Test("a corrupted payload decodes but fails its checksum, for that frame only")
     mutating func checksumMismatch() throws {
         var wire = WireFormat.contiguousBytes(of: self.frame())

@@ -35,6 +35,24 @@ struct ZeroCopyFramingTests {
         #expect(try channel.finish().isClean)
     }
 
+    @Test("a large payload that spans reads is gathered once into a buffer of its own size")
+    func gathering() throws {
+        var generator = SeededGenerator(seed: 6)
+        let frame = sampleFrame(.putChunk, using: &generator, payloadLength: 8 << 20)
+        let wire = WireFormat.contiguousBytes(of: frame)
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(FrameDecoder()))
+        var offset = 0
+        for length in [30, 70_000, 4 << 20, wire.readableBytes - 30 - 70_000 - (4 << 20)] {
+            try channel.writeInbound(wire.getSlice(at: offset, length: length)!)
+            offset += length
+        }
+        let decoded = try #require(try channel.readInbound(as: Frame.self))
+        #expect(decoded == frame)
+        #expect(decoded.payload.capacity == 8 << 20, "no rounding up to 16 MiB for the header's sake")
+        #expect(decoded.key.capacity < 1024, "the key does not pin a received buffer")
+        #expect(try channel.finish().isClean)
+    }
+
     @Test("the encoder writes the payload buffer itself, after a separate header buffer")
     func encoderPassesPayloadThrough() throws {
         var generator = SeededGenerator(seed: 5)
