@@ -14,12 +14,17 @@ let package = Package(
         .library(name: "ErasureCoding", targets: ["ErasureCoding"]),
         .library(name: "ChunkWire", targets: ["ChunkWire"]),
         .library(name: "ChunkTransport", targets: ["ChunkTransport"]),
+        .library(name: "InfiniCacheClient", targets: ["InfiniCacheClient"]),
+        .library(name: "InfiniCacheProxy", targets: ["InfiniCacheProxy"]),
+        .library(name: "InfiniCacheNode", targets: ["InfiniCacheNode"]),
         .executable(name: "infinicache-bench", targets: ["infinicache-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -49,6 +54,50 @@ let package = Package(
                 "ChunkWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "InfiniCacheNode",
+            dependencies: [
+                "ChunkWire",
+                "ChunkTransport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "InfiniCacheProxy",
+            dependencies: [
+                "ChunkWire",
+                "ChunkTransport",
+                "ErasureCoding",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "InfiniCacheClient",
+            dependencies: [
+                "ChunkWire",
+                "ChunkTransport",
+                "ErasureCoding",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "InfiniCacheCluster",
+            dependencies: [
+                "ChunkWire",
+                "ChunkTransport",
+                "InfiniCacheClient",
+                "InfiniCacheProxy",
+                "InfiniCacheNode",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -110,6 +159,20 @@ let package = Package(
                 "ChunkTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "InfiniCacheTests",
+            dependencies: [
+                "ChunkWire",
+                "ChunkTransport",
+                "InfiniCacheClient",
+                "InfiniCacheProxy",
+                "InfiniCacheNode",
+                "InfiniCacheCluster",
+                "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

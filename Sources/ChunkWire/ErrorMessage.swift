@@ -30,6 +30,8 @@ public struct ErrorMessage: Sendable, Hashable, Error, CustomStringConvertible {
         public static let internalError = Code(rawValue: 7)
         /// The responder is shutting down or does not serve this kind of request.
         public static let unavailable = Code(rawValue: 8)
+        /// Fewer than k chunks of some stripe of the object can be reached: it is gone.
+        public static let objectLost = Code(rawValue: 9)
 
         public var description: String {
             switch self {
@@ -41,6 +43,7 @@ public struct ErrorMessage: Sendable, Hashable, Error, CustomStringConvertible {
             case .protocolViolation: "protocol violation"
             case .internalError: "internal error"
             case .unavailable: "unavailable"
+            case .objectLost: "object lost"
             default: "error \(self.rawValue)"
             }
         }

@@ -26,6 +26,9 @@ public struct Frame: Sendable, Hashable {
     public var r: UInt8
     /// The whole object's length in bytes, so any k chunks suffice to rebuild its layout.
     public var objectLength: UInt64
+    /// Which write of the key the chunk belongs to, so that an overwrite never mixes with
+    /// the object it replaces; 0 where a message is not about one version.
+    public var objectVersion: UInt32
     /// The chunk bytes or the message body.
     public var payload: ByteBuffer
     /// CRC-32C of ``payload`` as the sender computed it.
@@ -43,6 +46,7 @@ public struct Frame: Sendable, Hashable {
         k: UInt8 = 0,
         r: UInt8 = 0,
         objectLength: UInt64 = 0,
+        objectVersion: UInt32 = 0,
         payload: ByteBuffer = ByteBuffer(),
         payloadChecksum: UInt32? = nil
     ) {
@@ -55,6 +59,7 @@ public struct Frame: Sendable, Hashable {
         self.k = k
         self.r = r
         self.objectLength = objectLength
+        self.objectVersion = objectVersion
         self.payload = payload
         self.payloadChecksum = payloadChecksum ?? CRC32C.checksum(payload)
     }
@@ -84,7 +89,8 @@ public struct Frame: Sendable, Hashable {
         return frame
     }
 
-    /// A response to this request: same request id and chunk address, no key or payload.
+    /// A response to this request: same request id, chunk address and version, no key or
+    /// payload.
     public func response(_ opcode: Opcode, flags: FrameFlags = []) -> Frame {
         Frame(
             opcode,
@@ -95,6 +101,7 @@ public struct Frame: Sendable, Hashable {
             k: self.k,
             r: self.r,
             objectLength: self.objectLength,
+            objectVersion: self.objectVersion,
             payloadChecksum: 0
         )
     }

@@ -77,6 +77,7 @@ public struct FrameParser: Sendable {
                 k: self.raw.k,
                 r: self.raw.r,
                 objectLength: self.raw.objectLength,
+                objectVersion: self.raw.objectVersion,
                 payload: payload,
                 payloadChecksum: self.raw.payloadChecksum
             )

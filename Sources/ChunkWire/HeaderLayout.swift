@@ -20,6 +20,7 @@ struct RawHeader {
         static let k = 39
         static let r = 40
         static let reserved = 41
+        static let objectVersion = 44
     }
 
     var magic: UInt32
@@ -35,7 +36,8 @@ struct RawHeader {
     var chunkIndex: UInt8
     var k: UInt8
     var r: UInt8
-    /// Whether any of the seven reserved bytes is not zero.
+    var objectVersion: UInt32
+    /// Whether any of the three reserved bytes is not zero.
     var reservedBytesSet: Bool
 
     init(of frame: Frame) {
@@ -52,6 +54,7 @@ struct RawHeader {
         self.chunkIndex = frame.chunkIndex
         self.k = frame.k
         self.r = frame.r
+        self.objectVersion = frame.objectVersion
         self.reservedBytesSet = false
     }
 
@@ -71,8 +74,9 @@ struct RawHeader {
         self.chunkIndex = bytes[Offset.chunkIndex]
         self.k = bytes[Offset.k]
         self.r = bytes[Offset.r]
-        // Bytes 41 ..< 48 are reserved: the 64-bit word at 40 covers them, minus `r`.
-        self.reservedBytesSet = bytes.loadUnaligned(fromByteOffset: Offset.r, as: UInt64.self).littleEndian >> 8 != 0
+        self.objectVersion = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Offset.objectVersion, as: UInt32.self))
+        // Bytes 41 ..< 44 are reserved: the 32-bit word at 40 covers them, minus `r`.
+        self.reservedBytesSet = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: Offset.r, as: UInt32.self)) >> 8 != 0
     }
 
     /// Writes the header to the first ``WireFormat/headerLength`` bytes of `bytes`.
@@ -90,7 +94,8 @@ struct RawHeader {
         bytes.storeBytes(of: self.keyLength.littleEndian, toByteOffset: Offset.keyLength, as: UInt16.self)
         bytes[Offset.chunkIndex] = self.chunkIndex
         bytes[Offset.k] = self.k
-        // `r` and the seven reserved bytes after it, as one little-endian word.
-        bytes.storeBytes(of: UInt64(self.r).littleEndian, toByteOffset: Offset.r, as: UInt64.self)
+        // `r` and the three reserved bytes after it, as one little-endian word.
+        bytes.storeBytes(of: UInt32(self.r).littleEndian, toByteOffset: Offset.r, as: UInt32.self)
+        bytes.storeBytes(of: self.objectVersion.littleEndian, toByteOffset: Offset.objectVersion, as: UInt32.self)
     }
 }

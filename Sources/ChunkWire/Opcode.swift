@@ -21,6 +21,22 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     /// Abandon the request whose id the frame carries; the receiver drops its work and
     /// sends nothing more for it.
     case cancel = 0x09
+    /// Client → proxy: announce a write of an object (key, k, r, object length; payload: the
+    /// maximum chunk length, 4 bytes). Answered by ``stored`` carrying the object version
+    /// the chunks must be sent with.
+    case putObject = 0x0A
+    /// Client → proxy: read an object. Answered by ``objectInfo`` then the first k chunks
+    /// of every stripe as ``chunkData``, or ``notFound``.
+    case getObject = 0x0B
+    /// An object's metadata: k, r, object length, object version; payload: the maximum
+    /// chunk length, 4 bytes.
+    case objectInfo = 0x0C
+    /// Client → proxy: does the object exist? Answered by ``objectInfo`` or ``notFound``.
+    case statObject = 0x0D
+    /// Client → proxy: report the proxy's counters. Answered by ``statsReport``.
+    case stats = 0x0E
+    /// The proxy's counters as a JSON object in the payload.
+    case statsReport = 0x0F
 
     /// A cache node registers with the proxy it dialled: the payload holds a ``HelloMessage``.
     case hello = 0x10
@@ -38,8 +54,8 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     /// Whether this opcode answers a request (rather than asking for something).
     public var isResponse: Bool {
         switch self {
-        case .chunkData, .stored, .deleted, .notFound, .error, .welcome, .pong, .return: true
-        case .putChunk, .getChunk, .delete, .cancel, .hello, .ping, .invoke: false
+        case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return: true
+        case .putChunk, .getChunk, .delete, .cancel, .putObject, .getObject, .statObject, .stats, .hello, .ping, .invoke: false
         }
     }
 }

@@ -19,7 +19,8 @@ public import NIOCore
 /// | 38 | 1 | chunk index |
 /// | 39 | 1 | k |
 /// | 40 | 1 | r |
-/// | 41 | 7 | reserved, zero |
+/// | 41 | 3 | reserved, zero |
+/// | 44 | 4 | object version |
 ///
 /// The key follows the header, then the payload.
 public enum WireFormat {

@@ -37,7 +37,7 @@ struct MalformedInputTests {
     mutating func reservedBits() {
         self.expectError(.reservedBitsSet, parsing: bytes(of: self.frame(), patching: 6, with: UInt16(0x8000)))
         self.expectError(.reservedBitsSet, parsing: bytes(of: self.frame(), patching: 41, with: UInt8(1)))
-        self.expectError(.reservedBitsSet, parsing: bytes(of: self.frame(), patching: 47, with: UInt8(1)))
+        self.expectError(.reservedBitsSet, parsing: bytes(of: self.frame(), patching: 43, with: UInt8(1)))
     }
 
     @Test("a key over the limit is refused from the header alone")

@@ -16,6 +16,7 @@ func sampleFrame(_ opcode: Opcode, using generator: inout SeededGenerator, paylo
         k: UInt8.random(in: 1...200, using: &generator),
         r: UInt8.random(in: 0...55, using: &generator),
         objectLength: generator.next(),
+        objectVersion: UInt32.random(in: 0...UInt32.max, using: &generator),
         payload: ByteBuffer(bytes: payload)
     )
 }

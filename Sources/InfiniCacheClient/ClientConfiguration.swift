@@ -1,0 +1,36 @@
+public import ChunkTransport
+
+
+/// How a client codes objects and talks to its proxies.
+public struct ClientConfiguration: Sendable {
+    /// Data chunks per stripe.
+    public var dataChunkCount: Int
+    /// Parity chunks per stripe.
+    public var parityChunkCount: Int
+    /// Largest chunk; objects over k × this span several stripes. At most 16 MiB.
+    public var maxChunkLength: Int
+    /// A put, get or delete that takes longer fails with `timedOut`.
+    public var timeout: Duration
+    /// TCP connections opened to each proxy; requests spread over them.
+    public var connectionsPerProxy: Int
+    /// Settings of those connections. Payloads are verified by the client itself, chunk
+    /// by chunk, so that a corrupt chunk counts as lost rather than failing the read.
+    public var transport: TransportConfiguration
+
+    /// Creates a configuration; the defaults are the paper's 10 + 2 with 8 MiB chunks.
+    public init(
+        dataChunkCount: Int = 10,
+        parityChunkCount: Int = 2,
+        maxChunkLength: Int = 8 << 20,
+        timeout: Duration = .seconds(30),
+        connectionsPerProxy: Int = 2,
+        transport: TransportConfiguration = TransportConfiguration(verifiesPayloadChecksums: false)
+    ) {
+        self.dataChunkCount = dataChunkCount
+        self.parityChunkCount = parityChunkCount
+        self.maxChunkLength = maxChunkLength
+        self.timeout = timeout
+        self.connectionsPerProxy = max(1, connectionsPerProxy)
+        self.transport = transport
+    }
+}

@@ -1,0 +1,203 @@
+public import ChunkTransport
+public import ChunkWire
+import ErasureCoding
+public import NIOCore
+import Synchronization
+
+/// The application's handle on the cache: puts, gets, streams and deletes objects through
+/// one or more proxies. Objects are erasure-coded here, in the client, as in the paper;
+/// keys map to proxies by consistent hashing. `Sendable`: share one client between tasks.
+public final class InfiniCacheClient: Sendable {
+    let configuration: ClientConfiguration
+    private let proxies: [[any NodeTransport]]
+    private let ring: HashRing
+    private let codecs = Mutex<[Int: ReedSolomonCodec]>([:])
+    private let rotation = Mutex(0)
+
+    /// Creates a client over already open proxy connections: `proxies[i]` are the
+    /// connections to proxy `i` (for example in-process transports, in tests).
+    public init(proxies: [[any NodeTransport]], configuration: ClientConfiguration = ClientConfiguration()) throws {
+        guard !proxies.isEmpty, proxies.allSatisfy({ !$0.isEmpty }) else {
+            throw InfiniCacheError(.proxyUnreachable, "a client needs at least one connection to each of at least one proxy")
+        }
+        do {
+            _ = try StripeLayout(objectLength: 0, dataChunkCount: configuration.dataChunkCount, parityChunkCount: configuration.parityChunkCount, maxChunkLength: configuration.maxChunkLength)
+        } catch {
+            throw InfiniCacheError(.rejected, "invalid coding parameters", cause: error)
+        }
+        self.configuration = configuration
+        self.proxies = proxies
+        self.ring = HashRing(memberCount: proxies.count)
+    }
+
+    /// Connects to every proxy at `endpoints`, ``ClientConfiguration/connectionsPerProxy``
+    /// connections each.
+    public static func connect(to endpoints: [(host: String, port: Int)], configuration: ClientConfiguration = ClientConfiguration()) async throws -> InfiniCacheClient {
+        var proxies: [[any NodeTransport]] = []
+        do {
+            for endpoint in endpoints {
+                var connections: [any NodeTransport] = []
+                for _ in 0..<configuration.connectionsPerProxy {
+                    connections.append(try await FrameClient.connect(host: endpoint.host, port: endpoint.port, configuration: configuration.transport))
+                }
+                proxies.append(connections)
+            }
+        } catch {
+            for connection in proxies.joined() { await connection.close() }
+            throw InfiniCacheError(.proxyUnreachable, "cannot connect to the proxies", cause: error)
+        }
+        return try InfiniCacheClient(proxies: proxies, configuration: configuration)
+    }
+
+    /// Closes every proxy connection.
+    public func close() async {
+        for connection in self.proxies.joined() {
+            await connection.close()
+        }
+    }
+
+    /// Stores `value` under `key`, replacing any previous value atomically for readers.
+    /// Returns once every chunk of every stripe is stored on its node.
+    public func put(_ key: String, _ value: ByteBuffer) async throws {
+        let key = ByteBuffer(string: key)
+        let proxy = self.ring.member(for: key.readableBytesView)
+        try await self.withTimeout("put") {
+            try await self.upload(value, key: key, proxy: proxy)
+        }
+    }
+
+    /// Stores `value` under `key` (copied once into a `ByteBuffer`).
+    public func put(_ key: String, _ value: [UInt8]) async throws {
+        try await self.put(key, ByteBuffer(bytes: value))
+    }
+
+    /// Removes `key`; returns whether it was cached.
+    @discardableResult
+    public func delete(_ key: String) async throws -> Bool {
+        let key = ByteBuffer(string: key)
+        let answer = try await self.withTimeout("delete") {
+            try await self.exchange(Frame(.delete, key: key), proxy: self.ring.member(for: key.readableBytesView))
+        }
+        return answer.opcode == .deleted
+    }
+
+    /// Whether `key` is cached.
+    public func exists(_ key: String) async throws -> Bool {
+        let key = ByteBuffer(string: key)
+        let answer = try await self.withTimeout("exists") {
+            try await self.exchange(Frame(.statObject, key: key), proxy: self.ring.member(for: key.readableBytesView))
+        }
+        return answer.opcode == .objectInfo
+    }
+
+    /// The counters of proxy `index`, as the JSON object it reports.
+    public func statistics(ofProxy index: Int = 0) async throws -> String {
+        let answer = try await self.exchange(Frame(.stats), proxy: index)
+        return String(buffer: answer.payload)
+    }
+
+    private func upload(_ value: ByteBuffer, key: ByteBuffer, proxy: Int) async throws {
+        let codec = try self.codec(k: self.configuration.dataChunkCount, r: self.configuration.parityChunkCount)
+        let encoded = try codec.encode(value, maxChunkLength: self.configuration.maxChunkLength)
+        var limits = ByteBuffer()
+        limits.writeInteger(UInt32(self.configuration.maxChunkLength), endianness: .little)
+        let k = UInt8(codec.dataChunkCount)
+        let r = UInt8(codec.parityChunkCount)
+        let objectLength = UInt64(value.readableBytes)
+        let placed = try await self.exchange(Frame(.putObject, key: key, k: k, r: r, objectLength: objectLength, payload: limits), proxy: proxy)
+        guard placed.opcode == .stored else {
+            throw InfiniCacheError(.protocolError, "putObject was answered with \(placed.opcode)")
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for stripe in encoded.stripes {
+                for chunk in stripe.chunks {
+                    let frame = Frame(
+                        .putChunk, key: key, stripeIndex: UInt32(stripe.stripe.index), chunkIndex: UInt8(chunk.index),
+                        k: k, r: r, objectLength: objectLength, objectVersion: placed.objectVersion, payload: chunk.bytes
+                    )
+                    group.addTask {
+                        let answer = try await self.exchange(frame, proxy: proxy)
+                        guard answer.opcode == .stored else {
+                            throw InfiniCacheError(.protocolError, "putChunk was answered with \(answer.opcode)")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// The codec for (k, r), made once per pair: objects written by other clients may use
+    /// other parameters than this client's.
+    func codec(k: Int, r: Int) throws -> ReedSolomonCodec {
+        try self.codecs.withLock { codecs in
+            if let codec = codecs[k << 8 | r] { return codec }
+            let codec = try ReedSolomonCodec(dataChunkCount: k, parityChunkCount: r)
+            codecs[k << 8 | r] = codec
+            return codec
+        }
+    }
+
+    /// A connection to proxy `index`, taking turns between its connections.
+    func connection(toProxy index: Int) -> any NodeTransport {
+        let connections = self.proxies[index]
+        let turn = self.rotation.withLock { turn in
+            defer { turn &+= 1 }
+            return turn
+        }
+        return connections[turn % connections.count]
+    }
+
+    func proxy(for key: ByteBuffer) -> Int {
+        self.ring.member(for: key.readableBytesView)
+    }
+
+    /// Sends a single-response request and turns error frames and transport failures into
+    /// ``InfiniCacheError``s.
+    func exchange(_ request: Frame, proxy: Int) async throws -> Frame {
+        let answer: Frame
+        do {
+            answer = try await self.connection(toProxy: proxy).request(request)
+        } catch {
+            throw Self.translate(error)
+        }
+        if answer.opcode == .error {
+            throw Self.translate(answer)
+        }
+        return answer
+    }
+
+    static func translate(_ error: any Error) -> InfiniCacheError {
+        switch error {
+        case let error as InfiniCacheError: error
+        case let error as TransportError: InfiniCacheError(.proxyUnreachable, "the proxy connection failed", cause: error)
+        case let error as WireError: InfiniCacheError(.protocolError, "the proxy sent a bad frame", cause: error)
+        default: InfiniCacheError(.protocolError, "unexpected failure", cause: error)
+        }
+    }
+
+    static func translate(_ errorFrame: Frame) -> InfiniCacheError {
+        guard let message = try? ErrorMessage(from: errorFrame) else {
+            return InfiniCacheError(.protocolError, "an unreadable error frame")
+        }
+        switch message.code {
+        case .objectLost: return InfiniCacheError(.objectLost, message.message, cause: message)
+        case .checksumMismatch, .protocolViolation, .badRequest: return InfiniCacheError(.protocolError, message.message, cause: message)
+        default: return InfiniCacheError(.rejected, message.message, cause: message)
+        }
+    }
+
+    /// Runs `operation`, failing with `timedOut` after ``ClientConfiguration/timeout``.
+    func withTimeout<Result: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+        let timeout = self.configuration.timeout
+        return try await withThrowingTaskGroup(of: Result.self) { group in
+            group.addTask(operation: operation)
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw InfiniCacheError(.timedOut, "\(what) did not finish within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}

@@ -1,0 +1,68 @@
+public import ChunkTransport
+public import ChunkWire
+public import Logging
+import NIOCore
+
+/// A cache node: serves the proxy's `putChunk`, `getChunk` and `delete` requests from a
+/// ``ChunkStore``. Payload checksums are verified by the transport before a put reaches
+/// the store (configure it with `verifiesPayloadChecksums`, the default), so a corrupt
+/// chunk is refused, not stored.
+public struct CacheNode: FrameResponder {
+    /// The node's chunks.
+    public let store: ChunkStore
+    private let logger: Logger
+
+    /// Creates a node whose store holds at most `capacity` payload bytes.
+    public init(capacity: Int, logger: Logger = Logger(label: "infinicache.node")) {
+        self.store = ChunkStore(capacity: capacity)
+        self.logger = logger
+    }
+
+    public func respond(to request: Frame, replies: ReplySink) async throws {
+        let address = ChunkStore.Address(key: request.key, version: request.objectVersion, stripe: request.stripeIndex, chunk: request.chunkIndex)
+        switch request.opcode {
+        case .putChunk:
+            let chunk = ChunkStore.Chunk(payload: request.payload, checksum: request.payloadChecksum, k: request.k, r: request.r, objectLength: request.objectLength)
+            try self.store.put(chunk, at: address)
+            try await replies.send(request.response(.stored))
+        case .getChunk:
+            guard let chunk = self.store.chunk(at: address) else {
+                try await replies.send(request.response(.notFound))
+                return
+            }
+            var response = request.response(.chunkData)
+            response.k = chunk.k
+            response.r = chunk.r
+            response.objectLength = chunk.objectLength
+            response.payload = chunk.payload
+            response.payloadChecksum = chunk.checksum
+            try await replies.send(response)
+        case .delete:
+            let removed = self.store.delete(key: request.key, version: request.objectVersion)
+            self.logger.trace("deleted chunks", metadata: ["count": "\(removed)"])
+            try await replies.send(request.response(.deleted))
+        default:
+            throw ErrorMessage(.badRequest, "a cache node does not serve \(request.opcode)")
+        }
+    }
+
+    /// Dials the proxy's node port, registers as `functionID`, and serves until the
+    /// connection closes.
+    public func serve(
+        proxyHost: String,
+        proxyPort: Int,
+        functionID: String,
+        instanceID: UInt64,
+        token: [UInt8],
+        configuration: TransportConfiguration = .default
+    ) async throws {
+        let hello = HelloMessage(functionID: functionID, instanceID: instanceID, memoryCapacity: UInt64(self.store.capacity), token: token)
+        let session = try await NodeSession.connect(host: proxyHost, port: proxyPort, hello: hello, responder: self, configuration: configuration)
+        self.logger.info("registered with the proxy", metadata: ["proxy": "\(proxyHost):\(proxyPort)", "function": "\(functionID)"])
+        await withTaskCancellationHandler {
+            await session.waitUntilClosed()
+        } onCancel: {
+            Task { await session.close() }
+        }
+    }
+}

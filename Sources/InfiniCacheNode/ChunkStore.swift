@@ -1,0 +1,112 @@
+public import ChunkWire
+public import NIOCore
+import Synchronization
+
+/// The chunks a cache node holds, under a hard cap on their bytes: a put that would
+/// exceed the cap is refused, never silently dropped, and nothing is evicted here (the
+/// proxy decides what to evict).
+public final class ChunkStore: Sendable {
+    /// Where a chunk belongs: object key, object version, stripe and chunk index.
+    public struct Address: Hashable, Sendable {
+        public var key: ByteBuffer
+        public var version: UInt32
+        public var stripe: UInt32
+        public var chunk: UInt8
+
+        public init(key: ByteBuffer, version: UInt32, stripe: UInt32, chunk: UInt8) {
+            self.key = key
+            self.version = version
+            self.stripe = stripe
+            self.chunk = chunk
+        }
+    }
+
+    /// A stored chunk and what a reader needs to use it.
+    public struct Chunk: Sendable {
+        public var payload: ByteBuffer
+        public var checksum: UInt32
+        public var k: UInt8
+        public var r: UInt8
+        public var objectLength: UInt64
+    }
+
+    private struct State {
+        var chunks: [Address: Chunk] = [:]
+        var addressesByKey: [ByteBuffer: Set<Address>] = [:]
+        var usedBytes = 0
+    }
+
+    /// Most payload bytes the store holds.
+    public let capacity: Int
+    private let state = Mutex(State())
+
+    /// Creates an empty store holding at most `capacity` payload bytes.
+    public init(capacity: Int) {
+        self.capacity = max(capacity, 0)
+    }
+
+    /// Payload bytes held now.
+    public var usedBytes: Int {
+        self.state.withLock { $0.usedBytes }
+    }
+
+    /// Chunks held now.
+    public var chunkCount: Int {
+        self.state.withLock { $0.chunks.count }
+    }
+
+    /// Stores `chunk` at `address`, replacing a chunk already there.
+    ///
+    /// A payload that is a small slice of a much larger buffer (several small frames that
+    /// arrived in one read share it) is copied into a buffer of its own size first, so a
+    /// stored chunk never pins more than twice its size; larger chunks are kept as received.
+    ///
+    /// - Throws: ``ErrorMessage`` with code `capacityExceeded` if the store would exceed
+    ///   its capacity.
+    public func put(_ chunk: Chunk, at address: Address) throws(ErrorMessage) {
+        var chunk = chunk
+        if chunk.payload.storageCapacity > 2 * chunk.payload.readableBytes {
+            var own = ByteBufferAllocator().buffer(capacity: chunk.payload.readableBytes)
+            own.writeImmutableBuffer(chunk.payload)
+            chunk.payload = own
+        }
+        let size = chunk.payload.readableBytes
+        try self.state.withLock { state throws(ErrorMessage) in
+            let replaced = state.chunks[address]?.payload.readableBytes ?? 0
+            guard state.usedBytes - replaced + size <= self.capacity else {
+                throw ErrorMessage(.capacityExceeded, "\(size) more bytes would exceed the node's cap of \(self.capacity) (\(state.usedBytes) used)")
+            }
+            state.usedBytes += size - replaced
+            state.chunks[address] = chunk
+            state.addressesByKey[address.key, default: []].insert(address)
+        }
+    }
+
+    /// The chunk at `address`, if held.
+    public func chunk(at address: Address) -> Chunk? {
+        self.state.withLock { $0.chunks[address] }
+    }
+
+    /// Drops every chunk, as a reclaimed function loses its memory.
+    public func removeAll() {
+        self.state.withLock { $0 = State() }
+    }
+
+    /// Removes every chunk of `key` with `version` (every version when `version` is 0) and
+    /// returns how many were removed.
+    @discardableResult
+    public func delete(key: ByteBuffer, version: UInt32) -> Int {
+        self.state.withLock { state in
+            guard let addresses = state.addressesByKey[key] else {
+                return 0
+            }
+            let doomed = addresses.filter { version == 0 || $0.version == version }
+            for address in doomed {
+                state.usedBytes -= state.chunks.removeValue(forKey: address)?.payload.readableBytes ?? 0
+            }
+            let remaining = addresses.subtracting(doomed)
+            state.addressesByKey[key] = remaining.isEmpty ? nil : remaining
+            return doomed.count
+        }
+    }
+}

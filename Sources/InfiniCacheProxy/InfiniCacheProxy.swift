@@ -1,0 +1,133 @@
+public import ChunkTransport
+public import ChunkWire
+import ErasureCoding
+import Foundation
+public import Logging
+import Metrics
+import NIOCore
+
+/// The proxy as a library: serves clients' requests (it is their ``FrameResponder``),
+/// places erasure-coded chunks on the cache nodes registered with it, and answers reads
+/// with the first k chunks of every stripe to arrive. It never decodes: coding happens in
+/// the client.
+public final class InfiniCacheProxy: FrameResponder {
+    let state: ProxyState
+    let logger: Logger
+    private let metrics = ProxyMetrics()
+
+    /// Creates a proxy with no nodes. Uploads that do not complete within
+    /// `uploadTimeout` are abandoned and their chunks deleted.
+    public init(uploadTimeout: Duration = .seconds(120), logger: Logger = Logger(label: "infinicache.proxy")) {
+        self.state = ProxyState(uploadTimeout: uploadTimeout)
+        self.logger = logger
+    }
+
+    /// Registers a cache node reachable through `transport`.
+    @discardableResult
+    public func addNode(functionID: String, capacity: Int, transport: any NodeTransport) -> NodeID {
+        let id = self.state.addNode(functionID: functionID, transport: transport, capacity: capacity)
+        self.logger.info("node registered", metadata: ["node": "\(id)", "function": "\(functionID)", "capacity": "\(capacity)"])
+        return id
+    }
+
+    /// Forgets a node that went away; the chunks it held count as lost.
+    public func removeNode(_ id: NodeID) {
+        self.state.removeNode(id)
+        self.logger.info("node removed", metadata: ["node": "\(id)"])
+    }
+
+    /// The proxy's counters and per-node use.
+    public func statistics() -> ProxyStatistics {
+        self.state.statistics()
+    }
+
+    /// The functions holding chunks of the object stored under `key`, or nil if it is not
+    /// cached: for operators and tests that need to know what a lost node takes with it.
+    public func functions(holding key: String) -> Set<String>? {
+        guard let record = self.state.record(for: ByteBuffer(string: key)) else { return nil }
+        let names = Dictionary(uniqueKeysWithValues: self.state.statistics().nodes.map { ($0.id, $0.functionID) })
+        return Set(record.placement.joined().compactMap { names[$0.value] })
+    }
+
+    public func respond(to request: Frame, replies: ReplySink) async throws {
+        switch request.opcode {
+        case .putObject:
+            try await self.beginPut(request, replies: replies)
+        case .putChunk:
+            try await self.putChunk(request, replies: replies)
+        case .getObject:
+            try await self.get(request, replies: replies)
+        case .statObject:
+            let record = self.state.record(for: request.key)
+            try await replies.send(record.map { $0.infoFrame() } ?? request.response(.notFound))
+        case .delete:
+            guard let deletions = self.state.delete(request.key) else {
+                try await replies.send(request.response(.notFound))
+                return
+            }
+            await self.send(deletions)
+            self.metrics.update(self.state.statistics())
+            try await replies.send(request.response(.deleted))
+        case .stats:
+            let report = try JSONEncoder().encode(self.state.statistics())
+            try await replies.send(Frame(.statsReport, payload: ByteBuffer(bytes: report)))
+        default:
+            throw ErrorMessage(.badRequest, "the proxy does not serve \(request.opcode)")
+        }
+    }
+
+    private func beginPut(_ request: Frame, replies: ReplySink) async throws {
+        var payload = request.payload
+        guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self) else {
+            throw ErrorMessage(.badRequest, "putObject needs the maximum chunk length as its payload")
+        }
+        let layout: StripeLayout
+        do {
+            layout = try StripeLayout(objectLength: Int(request.objectLength), dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: Int(maxChunkLength))
+        } catch {
+            throw ErrorMessage(.badRequest, "\(error)")
+        }
+        let (record, evicted) = try self.state.beginUpload(key: request.key, layout: layout)
+        await self.send(evicted)
+        var response = request.response(.stored)
+        response.objectVersion = record.version
+        try await replies.send(response)
+    }
+
+    private func putChunk(_ request: Frame, replies: ReplySink) async throws {
+        let version = VersionID(key: request.key, version: request.objectVersion)
+        guard let target = self.state.uploadTarget(version, stripe: Int(request.stripeIndex), chunk: Int(request.chunkIndex), length: request.payload.readableBytes) else {
+            throw ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(request.chunkIndex) of stripe \(request.stripeIndex) with \(request.payload.readableBytes) bytes")
+        }
+        let answer: Frame
+        do {
+            answer = try await target.transport.request(request)
+        } catch {
+            await self.send(self.state.abortUpload(version))
+            throw ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)")
+        }
+        guard answer.opcode == .stored else {
+            await self.send(self.state.abortUpload(version))
+            try await replies.send(answer)
+            return
+        }
+        let replaced = self.state.chunkStored(version)
+        await self.send(replaced)
+        self.metrics.update(self.state.statistics())
+        try await replies.send(request.response(.stored))
+    }
+
+    /// Deletes chunks on their nodes; a node that is gone or fails is ignored (its memory
+    /// is gone with it).
+    func send(_ deletions: [Deletion]) async {
+        guard !deletions.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for deletion in deletions {
+                guard let transport = self.state.transport(of: deletion.node) else { continue }
+                group.addTask {
+                    _ = try? await transport.request(Frame(.delete, key: deletion.version.key, objectVersion: deletion.version.version))
+                }
+            }
+        }
+    }
+}

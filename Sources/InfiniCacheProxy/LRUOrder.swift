@@ -1,0 +1,45 @@
+/// Keys in order of last use, with O(1) touch, removal and least-recent lookup: a doubly
+/// linked list threaded through a dictionary.
+struct LRUOrder<Key: Hashable> {
+    private struct Links {
+        var older: Key?
+        var newer: Key?
+    }
+
+    private var links: [Key: Links] = [:]
+    private(set) var leastRecent: Key?
+    private var mostRecent: Key?
+
+    var count: Int { self.links.count }
+
+    /// Marks `key` as used now, adding it if new.
+    mutating func touch(_ key: Key) {
+        if self.links[key] != nil {
+            guard self.mostRecent != key else { return }
+            self.remove(key)
+        }
+        self.links[key] = Links(older: self.mostRecent, newer: nil)
+        if let previous = self.mostRecent {
+            self.links[previous]?.newer = key
+        }
+        self.mostRecent = key
+        if self.leastRecent == nil {
+            self.leastRecent = key
+        }
+    }
+
+    /// Forgets `key`.
+    mutating func remove(_ key: Key) {
+        guard let removed = self.links.removeValue(forKey: key) else { return }
+        if let older = removed.older {
+            self.links[older]?.newer = removed.newer
+        } else {
+            self.leastRecent = removed.newer
+        }
+        if let newer = removed.newer {
+            self.links[newer]?.older = removed.older
+        } else {
+            self.mostRecent = removed.older
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ChunkWire
+public import NIOCore
+
+/// One version of an object as the proxy maps it: its coding parameters and, for every
+/// stripe, the node holding each chunk index.
+struct ObjectRecord: Sendable {
+    var key: ByteBuffer
+    var version: UInt32
+    var k: Int
+    var r: Int
+    var objectLength: Int
+    var maxChunkLength: Int
+    /// `placement[stripe][chunkIndex]` is the node holding that chunk.
+    var placement: [[NodeID]]
+    /// Length of every chunk of each stripe.
+    var chunkLengths: [Int]
+
+    var chunkCount: Int { self.placement.count * (self.k + self.r) }
+    var bytes: Int { self.chunkLengths.reduce(0) { $0 + $1 * (self.k + self.r) } }
+    var id: VersionID { VersionID(key: self.key, version: self.version) }
+
+    /// The `objectInfo` frame that describes this version to a reader.
+    func infoFrame() -> Frame {
+        var payload = ByteBuffer()
+        payload.writeInteger(UInt32(self.maxChunkLength), endianness: .little)
+        return Frame(.objectInfo, k: UInt8(self.k), r: UInt8(self.r), objectLength: UInt64(self.objectLength), objectVersion: self.version, payload: payload)
+    }
+}
+
+/// A key together with one of its versions.
+struct VersionID: Hashable, Sendable {
+    var key: ByteBuffer
+    var version: UInt32
+}
+
+/// Chunks of one object version on one node that must be deleted there.
+struct Deletion: Sendable {
+    var node: NodeID
+    var version: VersionID
+}

@@ -1,0 +1,240 @@
+import ChunkTransport
+import ChunkWire
+import ErasureCoding
+import NIOCore
+import Synchronization
+
+/// Everything the proxy knows, behind one lock: the nodes, the mapping from keys to the
+/// committed version of each object, uploads in progress, readers of each version, and
+/// the LRU order used for eviction. Methods return the node deletions their caller must
+/// send once the lock is released.
+final class ProxyState: Sendable {
+    private struct Upload {
+        var record: ObjectRecord
+        var remaining: Int
+        var deadline: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var nodes = NodePool()
+        var committed: [ByteBuffer: ObjectRecord] = [:]
+        var uploads: [VersionID: Upload] = [:]
+        var readers: [VersionID: Int] = [:]
+        /// Versions replaced or evicted while being read: deleted when the last reader ends.
+        var retired: [VersionID: ObjectRecord] = [:]
+        var lru = LRUOrder<ByteBuffer>()
+        var nextVersion: UInt32 = 1
+        var counters = ProxyCounters()
+    }
+
+    private let state = Mutex(State())
+    private let uploadTimeout: Duration
+
+    init(uploadTimeout: Duration) {
+        self.uploadTimeout = uploadTimeout
+    }
+
+    // MARK: Nodes
+
+    func addNode(functionID: String, transport: any NodeTransport, capacity: Int) -> NodeID {
+        self.state.withLock { $0.nodes.add(functionID: functionID, transport: transport, capacity: capacity) }
+    }
+
+    /// Forgets a node whose connection is gone; its chunks count as lost from now on.
+    func removeNode(_ id: NodeID) {
+        self.state.withLock { $0.nodes.remove(id) }
+    }
+
+    func transport(of id: NodeID) -> (any NodeTransport)? {
+        self.state.withLock { $0.nodes.transport(of: id) }
+    }
+
+    // MARK: Writes
+
+    /// Places a new version of `key` and returns it, evicting least recently used objects
+    /// until it fits.
+    func beginUpload(key: ByteBuffer, layout: StripeLayout) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
+        let now = ContinuousClock.now
+        return try self.state.withLock { state throws(ErrorMessage) in
+            var deletions = Self.expireUploads(&state, now: now)
+            let width = layout.chunksPerStripe
+            guard state.nodes.nodes.count >= width else {
+                throw ErrorMessage(.unavailable, "\(width) chunks per stripe need \(width) nodes; \(state.nodes.nodes.count) are registered")
+            }
+            let chunkLengths = (0..<layout.stripeCount).map { layout.stripe($0).chunkLength }
+            let bytes = chunkLengths.reduce(0) { $0 + $1 * width }
+            guard bytes <= state.nodes.totalCapacity else {
+                throw ErrorMessage(.capacityExceeded, "an object of \(bytes) coded bytes is larger than the whole cache (\(state.nodes.totalCapacity) bytes)")
+            }
+            var placement: [[NodeID]] = []
+            while placement.count < chunkLengths.count {
+                let chunkLength = chunkLengths[placement.count]
+                if let nodes = state.nodes.reserve(count: width, chunkLength: chunkLength) {
+                    placement.append(nodes)
+                    continue
+                }
+                guard let victim = state.lru.leastRecent else {
+                    for (stripe, nodes) in placement.enumerated() {
+                        for node in nodes { state.nodes.release(node, bytes: chunkLengths[stripe]) }
+                    }
+                    throw ErrorMessage(.capacityExceeded, "no room for \(bytes) coded bytes on \(width) distinct nodes, even after evicting every object")
+                }
+                deletions += Self.unmap(&state, key: victim)
+                state.counters.evictions += 1
+            }
+            // The key arrived as a slice of a receive buffer: keep a compact copy instead.
+            let key = ByteBuffer(bytes: key.readableBytesView)
+            let version = state.nextVersion
+            state.nextVersion = state.nextVersion == .max ? 1 : state.nextVersion + 1
+            let record = ObjectRecord(
+                key: key,
+                version: version,
+                k: layout.dataChunkCount,
+                r: layout.parityChunkCount,
+                objectLength: layout.objectLength,
+                maxChunkLength: layout.maxChunkLength,
+                placement: placement,
+                chunkLengths: chunkLengths
+            )
+            state.uploads[record.id] = Upload(record: record, remaining: record.chunkCount, deadline: now + self.uploadTimeout)
+            return (record, deletions)
+        }
+    }
+
+    /// The node a chunk of an upload goes to, or nil if the upload is unknown (finished,
+    /// aborted or expired) or the address is outside the object.
+    func uploadTarget(_ version: VersionID, stripe: Int, chunk: Int, length: Int) -> (node: NodeID, transport: any NodeTransport)? {
+        self.state.withLock { state in
+            guard let upload = state.uploads[version],
+                stripe < upload.record.placement.count,
+                chunk < upload.record.k + upload.record.r,
+                length == upload.record.chunkLengths[stripe]
+            else {
+                return nil
+            }
+            let node = upload.record.placement[stripe][chunk]
+            return state.nodes.transport(of: node).map { (node, $0) }
+        }
+    }
+
+    /// Counts a stored chunk; the last one commits the version, replacing the key's
+    /// previous version in one step.
+    func chunkStored(_ version: VersionID) -> [Deletion] {
+        self.state.withLock { state in
+            guard var upload = state.uploads[version] else { return [] }
+            upload.remaining -= 1
+            guard upload.remaining == 0 else {
+                state.uploads[version] = upload
+                return []
+            }
+            state.uploads[version] = nil
+            let replaced = Self.unmap(&state, key: version.key)
+            state.committed[version.key] = upload.record
+            state.lru.touch(version.key)
+            return replaced
+        }
+    }
+
+    /// Abandons an upload whose chunk could not be stored.
+    func abortUpload(_ version: VersionID) -> [Deletion] {
+        self.state.withLock { state in
+            guard let upload = state.uploads.removeValue(forKey: version) else { return [] }
+            return Self.release(&state, upload.record)
+        }
+    }
+
+    // MARK: Reads
+
+    /// The committed version of `key` for a reader, who must call ``endRead(_:lost:)``.
+    func beginRead(_ key: ByteBuffer) -> ObjectRecord? {
+        self.state.withLock { state in
+            guard let record = state.committed[key] else {
+                state.counters.misses += 1
+                return nil
+            }
+            state.counters.hits += 1
+            state.lru.touch(key)
+            state.readers[record.id, default: 0] += 1
+            return record
+        }
+    }
+
+    /// Ends a read; if the reader found the object lost, it is removed from the mapping.
+    func endRead(_ record: ObjectRecord, lost: Bool) -> [Deletion] {
+        self.state.withLock { state in
+            let id = record.id
+            var deletions: [Deletion] = []
+            if lost, state.committed[id.key]?.version == id.version {
+                state.counters.lostObjects += 1
+                deletions += Self.unmap(&state, key: id.key)
+            }
+            let remaining = (state.readers[id] ?? 1) - 1
+            state.readers[id] = remaining > 0 ? remaining : nil
+            if remaining <= 0, let retired = state.retired.removeValue(forKey: id) {
+                deletions += Self.release(&state, retired)
+            }
+            return deletions
+        }
+    }
+
+    /// The committed version of `key`, without counting a read.
+    func record(for key: ByteBuffer) -> ObjectRecord? {
+        self.state.withLock { $0.committed[key] }
+    }
+
+    /// Removes `key`; nil if it is not mapped.
+    func delete(_ key: ByteBuffer) -> [Deletion]? {
+        self.state.withLock { state in
+            guard state.committed[key] != nil else { return nil }
+            return Self.unmap(&state, key: key)
+        }
+    }
+
+    func statistics() -> ProxyStatistics {
+        self.state.withLock { state in
+            ProxyStatistics(
+                objects: state.committed.count,
+                bytes: state.committed.values.reduce(0) { $0 + $1.objectLength },
+                codedBytes: state.committed.values.reduce(0) { $0 + $1.bytes },
+                counters: state.counters,
+                nodes: state.nodes.nodes.sorted { $0.key.value < $1.key.value }.map {
+                    ProxyStatistics.Node(id: $0.key.value, functionID: $0.value.functionID, capacity: $0.value.capacity, used: $0.value.used)
+                }
+            )
+        }
+    }
+
+    // MARK: Helpers (called with the lock held)
+
+    /// Removes `key`'s committed version from the mapping; its chunks go now, or when its
+    /// last reader ends.
+    private static func unmap(_ state: inout State, key: ByteBuffer) -> [Deletion] {
+        guard let record = state.committed.removeValue(forKey: key) else { return [] }
+        state.lru.remove(key)
+        if state.readers[record.id] != nil {
+            state.retired[record.id] = record
+            return []
+        }
+        return self.release(&state, record)
+    }
+
+    private static func release(_ state: inout State, _ record: ObjectRecord) -> [Deletion] {
+        var nodes = Set<NodeID>()
+        for (stripe, placement) in record.placement.enumerated() {
+            for node in placement {
+                state.nodes.release(node, bytes: record.chunkLengths[stripe])
+                nodes.insert(node)
+            }
+        }
+        return nodes.map { Deletion(node: $0, version: record.id) }
+    }
+
+    private static func expireUploads(_ state: inout State, now: ContinuousClock.Instant) -> [Deletion] {
+        var deletions: [Deletion] = []
+        for (id, upload) in state.uploads where upload.deadline < now {
+            state.uploads[id] = nil
+            deletions += self.release(&state, upload.record)
+        }
+        return deletions
+    }
+}
