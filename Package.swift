@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "InfiniCacheProxy", targets: ["InfiniCacheProxy"]),
         .library(name: "InfiniCacheNode", targets: ["InfiniCacheNode"]),
         .executable(name: "infinicache-bench", targets: ["infinicache-bench"]),
+        .executable(name: "infinicache-proxy", targets: ["infinicache-proxy"]),
+        .executable(name: "infinicache-node", targets: ["infinicache-node"]),
+        .executable(name: "infinicache", targets: ["infinicache"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -25,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -98,6 +102,47 @@ let package = Package(
                 "InfiniCacheProxy",
                 "InfiniCacheNode",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "InfiniCacheCommandSupport",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "infinicache-proxy",
+            dependencies: [
+                "InfiniCacheProxy",
+                "InfiniCacheCommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "infinicache-node",
+            dependencies: [
+                "InfiniCacheNode",
+                "InfiniCacheCommandSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "infinicache",
+            dependencies: [
+                "InfiniCacheClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import InfiniCacheCommandSupport
+import InfiniCacheProxy
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `infinicache-proxy`: the proxy as a process. Builds the server, then runs it in a
+/// service group that shuts it down gracefully on SIGTERM or SIGINT.
+@main
+struct ProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infinicache-proxy",
+        abstract: "Runs an InfiniCache proxy: clients connect to its client port, cache nodes dial its node port.",
+        discussion: """
+            Once both ports are bound it prints one line to stdout, \
+            "ready client-port=N node-port=M", which scripts can wait for (useful with port 0).
+            """
+    )
+
+    @Option(help: "Address to bind both ports to.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port clients connect to (0 picks a free one).")
+    var clientPort = 7070
+
+    @Option(help: "Port cache nodes dial in to (0 picks a free one).")
+    var nodePort = 7071
+
+    @Option(help: "Shared secret cache nodes must present in their hello. Defaults to $INFINICACHE_TOKEN.")
+    var token: String?
+
+    @Option(help: "Seconds an upload may take before its chunks are dropped.")
+    var uploadTimeout = 120
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let logger = try bootstrapLogging(label: "infinicache.proxy", level: self.logLevel)
+        let token = try resolveToken(self.token)
+        let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
+        let server = try await ProxyServer.start(proxy: proxy, host: self.host, clientPort: self.clientPort, nodePort: self.nodePort, token: token)
+        FileHandle.standardOutput.write(Data("ready client-port=\(server.clientPort) node-port=\(server.nodePort)\n".utf8))
+        logger.info("proxy listening", metadata: ["clients": "\(self.host):\(server.clientPort)", "nodes": "\(self.host):\(server.nodePort)"])
+        let group = ServiceGroup(services: [ProxyService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}
+
+/// Keeps the proxy's ports open until a graceful shutdown is requested.
+struct ProxyService: Service {
+    let server: ProxyServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.server.close()
+    }
+}
