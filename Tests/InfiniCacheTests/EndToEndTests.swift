@@ -70,17 +70,18 @@ struct EndToEndTests {
         await cluster.stop()
     }
 
-    @Test("a straggler node does not slow reads down")
+    @Test("reads complete without waiting for a straggler node")
     func straggler() async throws {
-        let cluster = try await LocalCluster.start(wiring: .inProcess, respondDelays: [0: .milliseconds(500)])
+        let delay = Duration.seconds(2)
+        let cluster = try await LocalCluster.start(wiring: .inProcess, respondDelays: [0: delay])
         let value = ByteBuffer(bytes: randomBytes(count: 2 << 20, seed: 1))
         // The put waits for the straggler: every chunk must be stored.
         try await cluster.client.put("slow", value)
-        let start = ContinuousClock.now
-        for _ in 0..<5 {
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
             #expect(try await cluster.client.get("slow") == value)
+            #expect(ContinuousClock.now - start < delay, "a read finished before the straggler could answer")
         }
-        #expect(ContinuousClock.now - start < .milliseconds(500), "five reads took less than one straggler response")
         await cluster.stop()
     }
 
