@@ -16,6 +16,9 @@ extension InfiniCacheClient {
         try await self.withTimeout("get") {
             let destination = ObjectBuffer()
             let found = try await self.read(ByteBuffer(string: key)) { layout in
+                guard layout.objectLength <= Int(UInt32.max) else {
+                    throw InfiniCacheError(.rejected, "an object of \(layout.objectLength) bytes does not fit one ByteBuffer (4 GiB); read it with stream(_:)")
+                }
                 destination.allocate(layout.objectLength)
             } stripe: { stripe, chunks, codec in
                 try destination.write(stripe.objectOffset, stripe.length) { target in
@@ -92,6 +95,7 @@ extension InfiniCacheClient {
         } catch {
             throw Self.translate(error)
         }
+        try Task.checkCancellation()
         guard let gathering, gathering.isComplete else {
             throw InfiniCacheError(.objectLost, "the proxy ended the read before every stripe had k chunks")
         }
@@ -100,11 +104,13 @@ extension InfiniCacheClient {
 
     private func startGathering(_ info: Frame) throws -> StripeGathering {
         var payload = info.payload
-        guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self) else {
-            throw InfiniCacheError(.protocolError, "objectInfo without a maximum chunk length")
+        guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self),
+            let objectLength = Int(exactly: info.objectLength), objectLength <= 1 << 50
+        else {
+            throw InfiniCacheError(.protocolError, "objectInfo with an impossible length or without a maximum chunk length")
         }
         do {
-            let layout = try StripeLayout(objectLength: Int(info.objectLength), dataChunkCount: Int(info.k), parityChunkCount: Int(info.r), maxChunkLength: Int(maxChunkLength))
+            let layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(info.k), parityChunkCount: Int(info.r), maxChunkLength: Int(maxChunkLength))
             return StripeGathering(layout: layout, codec: try self.codec(k: Int(info.k), r: Int(info.r)))
         } catch {
             throw InfiniCacheError(.protocolError, "objectInfo describes an impossible layout", cause: error)
@@ -116,29 +122,33 @@ extension InfiniCacheClient {
 private struct StripeGathering {
     let layout: StripeLayout
     let codec: ReedSolomonCodec
-    private var chunks: [[IndexedChunk<ByteBuffer>]]
-    private var delivered = 0
+    private var chunks: [Int: [IndexedChunk<ByteBuffer>]] = [:]
+    private var done = Set<Int>()
 
     init(layout: StripeLayout, codec: ReedSolomonCodec) {
         self.layout = layout
         self.codec = codec
-        self.chunks = Array(repeating: [], count: layout.stripeCount)
     }
 
-    var isComplete: Bool { self.delivered == self.layout.stripeCount }
+    var isComplete: Bool { self.done.count == self.layout.stripeCount }
 
-    /// Adds a chunk; returns its stripe's k chunks when this one completes it.
+    /// Adds a chunk; returns its stripe's k chunks when this one completes it. A chunk
+    /// that fails its checksum, does not fit the layout, repeats an index or arrives after
+    /// its stripe is complete counts as lost.
     mutating func add(_ frame: Frame) -> (Stripe, [IndexedChunk<ByteBuffer>])? {
         let index = Int(frame.stripeIndex)
-        guard index < self.chunks.count, self.chunks[index].count < self.layout.dataChunkCount,
+        let chunk = Int(frame.chunkIndex)
+        guard index < self.layout.stripeCount, !self.done.contains(index),
+            chunk < self.layout.chunksPerStripe,
+            frame.payload.readableBytes == self.layout.stripe(index).chunkLength,
+            self.chunks[index, default: []].allSatisfy({ $0.index != chunk }),
             (try? frame.verifyPayloadChecksum()) != nil
         else {
             return nil
         }
-        self.chunks[index].append(IndexedChunk(index: Int(frame.chunkIndex), bytes: frame.payload))
-        guard self.chunks[index].count == self.layout.dataChunkCount else { return nil }
-        self.delivered += 1
-        defer { self.chunks[index] = [] }
-        return (self.layout.stripe(index), self.chunks[index])
+        self.chunks[index, default: []].append(IndexedChunk(index: chunk, bytes: frame.payload))
+        guard self.chunks[index]!.count == self.layout.dataChunkCount else { return nil }
+        self.done.insert(index)
+        return (self.layout.stripe(index), self.chunks.removeValue(forKey: index)!)
     }
 }

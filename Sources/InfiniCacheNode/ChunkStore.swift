@@ -70,6 +70,9 @@ public final class ChunkStore: Sendable {
             own.writeImmutableBuffer(chunk.payload)
             chunk.payload = own
         }
+        // The key arrived as a slice of a receive buffer too: keep a compact copy.
+        var address = address
+        address.key = ByteBuffer(bytes: address.key.readableBytesView)
         let size = chunk.payload.readableBytes
         try self.state.withLock { state throws(ErrorMessage) in
             let replaced = state.chunks[address]?.payload.readableBytes ?? 0

@@ -20,10 +20,7 @@ extension InfiniCacheProxy {
         }
         var lost = false
         defer {
-            let deletions = self.state.endRead(record, lost: lost)
-            if !deletions.isEmpty {
-                Task { await self.send(deletions) }
-            }
+            self.sendLater(self.state.endRead(record, lost: lost))
         }
         try await replies.send(record.infoFrame(), final: false)
         let width = record.k + record.r
@@ -62,6 +59,10 @@ extension InfiniCacheProxy {
                 }
                 continue
             }
+            // The proxy vouches for the chunk's address, whatever the node put in its reply.
+            frame.stripeIndex = UInt32(arrival.stripe)
+            frame.chunkIndex = UInt8(arrival.chunk)
+            frame.objectVersion = record.version
             forwarded[arrival.stripe] += 1
             if forwarded[arrival.stripe] == record.k {
                 completeStripes += 1
@@ -73,7 +74,8 @@ extension InfiniCacheProxy {
                 break
             }
         }
-        if completeStripes < fetches.count {
+        // A reader that went away ends the loop early: that says nothing about the object.
+        if completeStripes < fetches.count, !Task.isCancelled {
             lost = true
             throw ErrorMessage(.objectLost, "some stripe of the object has fewer than \(record.k) reachable chunks")
         }

@@ -22,6 +22,9 @@ public final class InfiniCacheProxy: FrameResponder {
         self.logger = logger
     }
 
+    /// Objects longer than this (1 PiB) are refused before any arithmetic on their length.
+    static let maximumObjectLength = 1 << 50
+
     /// Registers a cache node reachable through `transport`.
     @discardableResult
     public func addNode(functionID: String, capacity: Int, transport: any NodeTransport) -> NodeID {
@@ -65,7 +68,7 @@ public final class InfiniCacheProxy: FrameResponder {
                 try await replies.send(request.response(.notFound))
                 return
             }
-            await self.send(deletions)
+            self.sendLater(deletions)
             self.metrics.update(self.state.statistics())
             try await replies.send(request.response(.deleted))
         case .stats:
@@ -81,14 +84,24 @@ public final class InfiniCacheProxy: FrameResponder {
         guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self) else {
             throw ErrorMessage(.badRequest, "putObject needs the maximum chunk length as its payload")
         }
+        guard let objectLength = Int(exactly: request.objectLength), objectLength <= Self.maximumObjectLength else {
+            throw ErrorMessage(.capacityExceeded, "an object of \(request.objectLength) bytes is larger than any cache")
+        }
         let layout: StripeLayout
         do {
-            layout = try StripeLayout(objectLength: Int(request.objectLength), dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: Int(maxChunkLength))
+            layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: Int(maxChunkLength))
         } catch {
             throw ErrorMessage(.badRequest, "\(error)")
         }
-        let (record, evicted) = try self.state.beginUpload(key: request.key, layout: layout)
-        await self.send(evicted)
+        let record: ObjectRecord
+        do {
+            let placed = try self.state.beginUpload(key: request.key, layout: layout)
+            record = placed.record
+            self.sendLater(placed.evicted)
+        } catch {
+            self.sendLater(error.deletions)
+            throw error.message
+        }
         var response = request.response(.stored)
         response.objectVersion = record.version
         try await replies.send(response)
@@ -103,23 +116,34 @@ public final class InfiniCacheProxy: FrameResponder {
         do {
             answer = try await target.transport.request(request)
         } catch {
-            await self.send(self.state.abortUpload(version))
+            self.sendLater(self.state.abortUpload(version))
             throw ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)")
         }
         guard answer.opcode == .stored else {
-            await self.send(self.state.abortUpload(version))
+            self.sendLater(self.state.abortUpload(version))
             try await replies.send(answer)
             return
         }
-        let replaced = self.state.chunkStored(version)
-        await self.send(replaced)
+        guard let replaced = self.state.chunkStored(version, stripe: Int(request.stripeIndex), chunk: Int(request.chunkIndex)) else {
+            // The upload expired or was aborted while this chunk travelled: drop it too.
+            self.sendLater([Deletion(node: target.node, version: version)])
+            throw ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed")
+        }
+        self.sendLater(replaced)
         self.metrics.update(self.state.statistics())
         try await replies.send(request.response(.stored))
     }
 
+    /// Deletes chunks on their nodes in a task of their own, so that a client that cancels
+    /// its request cannot cancel the clean-up it caused.
+    func sendLater(_ deletions: [Deletion]) {
+        guard !deletions.isEmpty else { return }
+        Task { await self.send(deletions) }
+    }
+
     /// Deletes chunks on their nodes; a node that is gone or fails is ignored (its memory
     /// is gone with it).
-    func send(_ deletions: [Deletion]) async {
+    private func send(_ deletions: [Deletion]) async {
         guard !deletions.isEmpty else { return }
         await withTaskGroup(of: Void.self) { group in
             for deletion in deletions {

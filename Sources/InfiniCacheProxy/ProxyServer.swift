@@ -1,6 +1,6 @@
 public import ChunkTransport
-public import ChunkWire
-public import NIOCore
+import ChunkWire
+import NIOCore
 
 /// The proxy on the network: a client port served by ``InfiniCacheProxy`` and a node port
 /// where cache nodes dial in. Nodes whose connection closes are removed.
@@ -22,7 +22,7 @@ public final class ProxyServer: Sendable {
         self.nodeListener = nodeListener
         self.registrations = Task {
             for await node in nodeListener.nodes {
-                let id = proxy.addNode(functionID: node.hello.functionID, capacity: Int(node.hello.memoryCapacity), transport: node.connection)
+                let id = proxy.addNode(functionID: node.hello.functionID, capacity: Int(clamping: min(node.hello.memoryCapacity, 1 << 50)), transport: node.connection)
                 node.connection.closeFuture.whenComplete { _ in proxy.removeNode(id) }
             }
         }

@@ -11,7 +11,8 @@ import Synchronization
 final class ProxyState: Sendable {
     private struct Upload {
         var record: ObjectRecord
-        var remaining: Int
+        /// Chunks stored so far, as `stripe × (k + r) + chunk`: a chunk sent twice counts once.
+        var stored: Set<Int> = []
         var deadline: ContinuousClock.Instant
     }
 
@@ -53,18 +54,24 @@ final class ProxyState: Sendable {
 
     /// Places a new version of `key` and returns it, evicting least recently used objects
     /// until it fits.
-    func beginUpload(key: ByteBuffer, layout: StripeLayout) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
+    ///
+    /// - Throws: ``UploadRefusal``, carrying the deletions already decided on.
+    func beginUpload(key: ByteBuffer, layout: StripeLayout) throws(UploadRefusal) -> (record: ObjectRecord, evicted: [Deletion]) {
         let now = ContinuousClock.now
-        return try self.state.withLock { state throws(ErrorMessage) in
+        return try self.state.withLock { state throws(UploadRefusal) in
             var deletions = Self.expireUploads(&state, now: now)
             let width = layout.chunksPerStripe
             guard state.nodes.nodes.count >= width else {
-                throw ErrorMessage(.unavailable, "\(width) chunks per stripe need \(width) nodes; \(state.nodes.nodes.count) are registered")
+                throw UploadRefusal(ErrorMessage(.unavailable, "\(width) chunks per stripe need \(width) nodes; \(state.nodes.nodes.count) are registered"), deletions)
+            }
+            // Coded bytes exceed object bytes: this bounds the stripe count before it is used.
+            guard layout.objectLength <= state.nodes.totalCapacity else {
+                throw UploadRefusal(ErrorMessage(.capacityExceeded, "an object of \(layout.objectLength) bytes is larger than the whole cache (\(state.nodes.totalCapacity) bytes)"), deletions)
             }
             let chunkLengths = (0..<layout.stripeCount).map { layout.stripe($0).chunkLength }
             let bytes = chunkLengths.reduce(0) { $0 + $1 * width }
             guard bytes <= state.nodes.totalCapacity else {
-                throw ErrorMessage(.capacityExceeded, "an object of \(bytes) coded bytes is larger than the whole cache (\(state.nodes.totalCapacity) bytes)")
+                throw UploadRefusal(ErrorMessage(.capacityExceeded, "an object of \(bytes) coded bytes is larger than the whole cache (\(state.nodes.totalCapacity) bytes)"), deletions)
             }
             var placement: [[NodeID]] = []
             while placement.count < chunkLengths.count {
@@ -77,7 +84,7 @@ final class ProxyState: Sendable {
                     for (stripe, nodes) in placement.enumerated() {
                         for node in nodes { state.nodes.release(node, bytes: chunkLengths[stripe]) }
                     }
-                    throw ErrorMessage(.capacityExceeded, "no room for \(bytes) coded bytes on \(width) distinct nodes, even after evicting every object")
+                    throw UploadRefusal(ErrorMessage(.capacityExceeded, "no room for \(bytes) coded bytes on \(width) distinct nodes, even after evicting every object"), deletions)
                 }
                 deletions += Self.unmap(&state, key: victim)
                 state.counters.evictions += 1
@@ -96,7 +103,7 @@ final class ProxyState: Sendable {
                 placement: placement,
                 chunkLengths: chunkLengths
             )
-            state.uploads[record.id] = Upload(record: record, remaining: record.chunkCount, deadline: now + self.uploadTimeout)
+            state.uploads[record.id] = Upload(record: record, deadline: now + self.uploadTimeout)
             return (record, deletions)
         }
     }
@@ -118,12 +125,12 @@ final class ProxyState: Sendable {
     }
 
     /// Counts a stored chunk; the last one commits the version, replacing the key's
-    /// previous version in one step.
-    func chunkStored(_ version: VersionID) -> [Deletion] {
+    /// previous version in one step. Returns nil if the upload no longer exists.
+    func chunkStored(_ version: VersionID, stripe: Int, chunk: Int) -> [Deletion]? {
         self.state.withLock { state in
-            guard var upload = state.uploads[version] else { return [] }
-            upload.remaining -= 1
-            guard upload.remaining == 0 else {
+            guard var upload = state.uploads[version] else { return nil }
+            upload.stored.insert(stripe * (upload.record.k + upload.record.r) + chunk)
+            guard upload.stored.count == upload.record.chunkCount else {
                 state.uploads[version] = upload
                 return []
             }
@@ -236,5 +243,17 @@ final class ProxyState: Sendable {
             deletions += self.release(&state, upload.record)
         }
         return deletions
+    }
+}
+
+/// A refused upload: the reason for the client, and the node deletions that evictions or
+/// expiries decided before the refusal, which must still be sent.
+struct UploadRefusal: Error {
+    var message: ErrorMessage
+    var deletions: [Deletion]
+
+    init(_ message: ErrorMessage, _ deletions: [Deletion]) {
+        self.message = message
+        self.deletions = deletions
     }
 }
