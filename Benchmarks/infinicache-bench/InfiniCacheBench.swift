@@ -23,12 +23,15 @@ struct InfiniCacheBench: AsyncParsableCommand {
     @Flag(help: "Fewer, shorter repetitions: a smoke test that finishes in seconds.")
     var quick = false
 
+    @Flag(help: "Run the cache as separate infinicache-proxy and infinicache-node processes (built next to the bench) instead of embedding it.")
+    var processes = false
+
     func run() async throws {
         let settings = BenchSettings(quick: self.quick)
         var rows: [BenchRow] = []
         for suite in self.suites {
             progress("suite \(suite.rawValue)\(self.quick ? " (quick)" : "")")
-            rows += try await suite.run(settings)
+            rows += try await suite.run(settings, separateProcesses: self.processes)
         }
         if self.json {
             print(try BenchRow.jsonArray(rows))
@@ -42,11 +45,13 @@ struct InfiniCacheBench: AsyncParsableCommand {
 enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case codec
     case wire
+    case e2e
 
-    func run(_ settings: BenchSettings) async throws -> [BenchRow] {
+    func run(_ settings: BenchSettings, separateProcesses: Bool) async throws -> [BenchRow] {
         switch self {
         case .codec: try CodecSuite(settings: settings).run()
         case .wire: try WireSuite(settings: settings).run()
+        case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
         }
     }
 }

@@ -10,6 +10,18 @@ public protocol FrameResponder: Sendable {
     /// `internalError` too, so a requester never waits forever. The task is cancelled when
     /// the requester cancels the request or the connection closes.
     func respond(to request: Frame, replies: ReplySink) async throws
+
+    /// Answers `request` at once with a single response, or returns nil to take the
+    /// asynchronous path through ``respond(to:replies:)``. Transports call it first, on
+    /// the connection's own thread and without starting a task, so it must be quick and
+    /// never block: an in-memory lookup, not I/O. The default returns nil.
+    func respondImmediately(to request: Frame) -> Frame?
+}
+
+extension FrameResponder {
+    public func respondImmediately(to request: Frame) -> Frame? {
+        nil
+    }
 }
 
 /// Where a ``FrameResponder`` writes the responses to one request. The sink sets each

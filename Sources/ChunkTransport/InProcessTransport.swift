@@ -45,6 +45,13 @@ public final class InProcessTransport: NodeTransport {
             return stream
         }
         let request = request.withRequestID(requestID)
+        if var answer = self.responder.respondImmediately(to: request) {
+            answer.requestID = requestID
+            answer.flags.remove(.more)
+            continuation.yield(answer)
+            continuation.finish()
+            return stream
+        }
         let sink = ReplySink(requestID: requestID) { [verifiesPayloadChecksums] response in
             if verifiesPayloadChecksums {
                 do {

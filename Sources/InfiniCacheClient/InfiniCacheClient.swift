@@ -1,5 +1,5 @@
 public import ChunkTransport
-public import ChunkWire
+import ChunkWire
 import ErasureCoding
 public import NIOCore
 import Synchronization

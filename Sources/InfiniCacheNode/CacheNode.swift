@@ -19,16 +19,28 @@ public struct CacheNode: FrameResponder {
     }
 
     public func respond(to request: Frame, replies: ReplySink) async throws {
+        // Every request a node serves is answered from memory.
+        try await replies.send(self.answer(request))
+    }
+
+    public func respondImmediately(to request: Frame) -> Frame? {
+        self.answer(request)
+    }
+
+    private func answer(_ request: Frame) -> Frame {
         let address = ChunkStore.Address(key: request.key, version: request.objectVersion, stripe: request.stripeIndex, chunk: request.chunkIndex)
         switch request.opcode {
         case .putChunk:
             let chunk = ChunkStore.Chunk(payload: request.payload, checksum: request.payloadChecksum, k: request.k, r: request.r, objectLength: request.objectLength)
-            try self.store.put(chunk, at: address)
-            try await replies.send(request.response(.stored))
+            do {
+                try self.store.put(chunk, at: address)
+            } catch {
+                return error.frame(requestID: request.requestID)
+            }
+            return request.response(.stored)
         case .getChunk:
             guard let chunk = self.store.chunk(at: address) else {
-                try await replies.send(request.response(.notFound))
-                return
+                return request.response(.notFound)
             }
             var response = request.response(.chunkData)
             response.k = chunk.k
@@ -36,28 +48,30 @@ public struct CacheNode: FrameResponder {
             response.objectLength = chunk.objectLength
             response.payload = chunk.payload
             response.payloadChecksum = chunk.checksum
-            try await replies.send(response)
+            return response
         case .delete:
             let removed = self.store.delete(key: request.key, version: request.objectVersion)
             self.logger.trace("deleted chunks", metadata: ["count": "\(removed)"])
-            try await replies.send(request.response(.deleted))
+            return request.response(.deleted)
         default:
-            throw ErrorMessage(.badRequest, "a cache node does not serve \(request.opcode)")
+            return ErrorMessage(.badRequest, "a cache node does not serve \(request.opcode)").frame(requestID: request.requestID)
         }
     }
 
     /// Dials the proxy's node port, registers as `functionID`, and serves until the
-    /// connection closes.
+    /// connection closes. A non-zero `respondDelay` makes the node a straggler.
     public func serve(
         proxyHost: String,
         proxyPort: Int,
         functionID: String,
         instanceID: UInt64,
         token: [UInt8],
+        respondDelay: Duration = .zero,
         configuration: TransportConfiguration = .default
     ) async throws {
         let hello = HelloMessage(functionID: functionID, instanceID: instanceID, memoryCapacity: UInt64(self.store.capacity), token: token)
-        let session = try await NodeSession.connect(host: proxyHost, port: proxyPort, hello: hello, responder: self, configuration: configuration)
+        let responder: any FrameResponder = respondDelay > .zero ? DelayedResponder(base: self, delay: respondDelay) : self
+        let session = try await NodeSession.connect(host: proxyHost, port: proxyPort, hello: hello, responder: responder, configuration: configuration)
         self.logger.info("registered with the proxy", metadata: ["proxy": "\(proxyHost):\(proxyPort)", "function": "\(functionID)"])
         await withTaskCancellationHandler {
             await session.waitUntilClosed()

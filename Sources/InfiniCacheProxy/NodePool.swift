@@ -1,4 +1,4 @@
-public import ChunkTransport
+import ChunkTransport
 
 /// Identifies a registered cache node for as long as the proxy runs.
 public struct NodeID: Hashable, Sendable, CustomStringConvertible {

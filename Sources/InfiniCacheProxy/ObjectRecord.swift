@@ -1,5 +1,5 @@
 import ChunkWire
-public import NIOCore
+import NIOCore
 
 /// One version of an object as the proxy maps it: its coding parameters and, for every
 /// stripe, the node holding each chunk index.

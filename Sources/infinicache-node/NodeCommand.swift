@@ -34,6 +34,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Shared secret the proxy expects. Defaults to $INFINICACHE_TOKEN.")
     var token: String?
 
+    @Option(help: "Delay every response by this many milliseconds: a straggler, for tests and benchmarks.")
+    var respondDelayMs = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -46,7 +49,8 @@ struct NodeCommand: AsyncParsableCommand {
             proxyPort: self.proxyPort,
             functionID: self.functionId,
             instanceID: self.instanceId,
-            token: try resolveToken(self.token)
+            token: try resolveToken(self.token),
+            respondDelay: .milliseconds(self.respondDelayMs)
         )
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
@@ -61,6 +65,7 @@ struct NodeService: Service {
     let functionID: String
     let instanceID: UInt64
     let token: [UInt8]
+    let respondDelay: Duration
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
@@ -69,7 +74,8 @@ struct NodeService: Service {
                 proxyPort: self.proxyPort,
                 functionID: self.functionID,
                 instanceID: self.instanceID,
-                token: self.token
+                token: self.token,
+                respondDelay: self.respondDelay
             )
         }
     }

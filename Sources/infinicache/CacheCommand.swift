@@ -66,7 +66,9 @@ struct Get: AsyncParsableCommand {
         defer { Task { await client.close() } }
         let output: FileHandle
         if let file = self.file {
-            FileManager.default.createFile(atPath: file, contents: nil)
+            guard FileManager.default.createFile(atPath: file, contents: nil) else {
+                throw ValidationError("cannot create \(file)")
+            }
             output = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         } else {
             output = .standardOutput
