@@ -59,15 +59,21 @@ public enum FrameClient {
         let bootstrap = ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(configuration.handshakeTimeout)
+        let channel: any Channel
         do {
-            let channel = try await bootstrap.connect(host: host, port: port).get()
+            channel = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            throw TransportError(.connectFailed, "cannot reach \(host):\(port)", cause: error)
+        }
+        do {
             return try await channel.eventLoop.submit {
                 let requester = RequesterHandler(configuration: configuration)
                 try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: requester)
                 return FrameConnection(channel: channel, handler: requester)
             }.get()
         } catch {
-            throw TransportError(.connectFailed, "cannot reach \(host):\(port)", cause: error)
+            try? await channel.close()
+            throw TransportError(.connectFailed, "cannot set up the connection to \(host):\(port)", cause: error)
         }
     }
 }

@@ -34,7 +34,8 @@ public final class NodeSession: Sendable {
             throw TransportError(.connectFailed, "cannot reach the proxy at \(host):\(port)", cause: error)
         }
         let welcomed = channel.eventLoop.makePromise(of: Frame.self)
-        try await channel.eventLoop.submit {
+        do {
+            try await channel.eventLoop.submit {
             let handshake = HandshakeHandler(
                 opening: hello.frame(),
                 timeout: configuration.handshakeTimeout,
@@ -52,7 +53,12 @@ public final class NodeSession: Sendable {
                 }
             }
             try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
-        }.get()
+            }.get()
+        } catch {
+            welcomed.fail(error)
+            try? await channel.close()
+            throw TransportError(.connectFailed, "cannot set up the connection to \(host):\(port)", cause: error)
+        }
         _ = try await welcomed.futureResult.get()
         return NodeSession(channel: channel)
     }

@@ -64,8 +64,12 @@ public final class NodeListener: Sendable {
                     let boundRequester = NIOLoopBound(requester, eventLoop: channel.eventLoop)
                     registered.futureResult.whenSuccess { frame in
                         // The handshake accepted this frame, so it holds a valid hello.
-                        if let hello = try? HelloMessage(from: frame) {
-                            registrations.yield(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value)))
+                        guard let hello = try? HelloMessage(from: frame),
+                            case .enqueued = registrations.yield(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value)))
+                        else {
+                            // Nobody will ever use this node: the listener has closed.
+                            channel.close(promise: nil)
+                            return
                         }
                     }
                     try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)

@@ -9,7 +9,10 @@ final class ResponderHandler: ChannelInboundHandler {
 
     private let responder: any FrameResponder
     private let configuration: TransportConfiguration
-    private var running: [UInt64: Task<Void, Never>] = [:]
+    /// Requests being served, by request id; the serial number tells a request from a
+    /// later one that reuses its id after a cancel.
+    private var running: [UInt64: (serial: UInt64, task: Task<Void, Never>)] = [:]
+    private var nextSerial: UInt64 = 0
 
     init(responder: any FrameResponder, configuration: TransportConfiguration) {
         self.responder = responder
@@ -22,7 +25,7 @@ final class ResponderHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(request.response(.pong)), promise: nil)
         case .cancel:
-            self.running.removeValue(forKey: request.requestID)?.cancel()
+            self.running.removeValue(forKey: request.requestID)?.task.cancel()
         case .pong, .welcome:
             break
         case _ where request.requestID == 0 || request.opcode.isResponse:
@@ -78,19 +81,21 @@ final class ResponderHandler: ChannelInboundHandler {
         let channel = context.channel
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let requestID = request.requestID
+        let serial = self.nextSerial
+        self.nextSerial += 1
         let sink = ReplySink(requestID: requestID) { response in
             // The slot frees before the final response leaves, so a requester that
             // reuses it at once never finds this connection over its limit.
             try await channel.eventLoop.flatSubmit {
-                if !response.flags.contains(.more) {
+                if !response.flags.contains(.more), handler.value.running[requestID]?.serial == serial {
                     handler.value.running.removeValue(forKey: requestID)
                 }
                 return channel.writeAndFlush(response)
             }.get()
         }
-        self.running[requestID] = Task { [responder] in
+        self.running[requestID] = (serial, Task { [responder] in
             await sink.serve(request, with: responder)
-        }
+        })
     }
 
     private func refuse(_ request: Frame, _ message: ErrorMessage, context: ChannelHandlerContext) {
@@ -98,8 +103,8 @@ final class ResponderHandler: ChannelInboundHandler {
     }
 
     private func cancelAll() {
-        for task in self.running.values {
-            task.cancel()
+        for request in self.running.values {
+            request.task.cancel()
         }
         self.running.removeAll()
     }
