@@ -48,14 +48,7 @@ public final class ReplySink: Sendable {
         guard !alreadyFinished, !Task.isCancelled else {
             return
         }
-        var response = response
-        response.requestID = self.requestID
-        if final {
-            response.flags.remove(.more)
-        } else {
-            response.flags.insert(.more)
-        }
-        try await self.deliver(response)
+        try await self.deliver(response.numbered(self.requestID, final: final))
     }
 
     /// Whether the final response has been sent.
@@ -75,5 +68,19 @@ public final class ReplySink: Sendable {
             let message = (error as? ErrorMessage) ?? ErrorMessage(.internalError, "\(error)")
             try? await self.send(message.frame(requestID: 0))
         }
+    }
+}
+
+extension Frame {
+    /// This response as the answer to request `requestID`: its id set, and
+    /// ``FrameFlags/more`` set unless it is the request's final response.
+    func numbered(_ requestID: UInt64, final: Bool) -> Frame {
+        var response = self.withRequestID(requestID)
+        if final {
+            response.flags.remove(.more)
+        } else {
+            response.flags.insert(.more)
+        }
+        return response
     }
 }

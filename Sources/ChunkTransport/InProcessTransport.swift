@@ -45,14 +45,8 @@ public final class InProcessTransport: NodeTransport {
             return stream
         }
         let request = request.withRequestID(requestID)
-        if var answer = self.responder.respondImmediately(to: request) {
-            answer.requestID = requestID
-            answer.flags.remove(.more)
-            continuation.yield(answer)
-            continuation.finish()
-            return stream
-        }
-        let sink = ReplySink(requestID: requestID) { [verifiesPayloadChecksums] response in
+        let verifiesPayloadChecksums = self.verifiesPayloadChecksums
+        @Sendable func deliver(_ response: Frame) {
             if verifiesPayloadChecksums {
                 do {
                     try response.verifyPayloadChecksum()
@@ -65,6 +59,13 @@ public final class InProcessTransport: NodeTransport {
             if !response.flags.contains(.more) {
                 continuation.finish()
             }
+        }
+        if let answer = self.responder.respondImmediately(to: request) {
+            deliver(answer.numbered(requestID, final: true))
+            return stream
+        }
+        let sink = ReplySink(requestID: requestID) { response in
+            deliver(response)
         }
         // Registering under the lock that the task's clean-up also takes orders the two.
         let task = self.state.withLock { state in
