@@ -23,22 +23,13 @@ public final class FrameServer: Sendable {
         configuration: TransportConfiguration = .default,
         group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup
     ) async throws -> FrameServer {
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addFraming(
-                        limits: configuration.limits,
-                        then: ResponderHandler(responder: responder, configuration: configuration)
-                    )
-                }
-            }
-        do {
-            return FrameServer(channel: try await bootstrap.bind(host: host, port: port).get())
-        } catch {
-            throw TransportError(.connectFailed, "cannot listen on \(host):\(port)", cause: error)
+        let channel = try await listen(host: host, port: port, group: group) { channel in
+            try channel.pipeline.syncOperations.addFraming(
+                limits: configuration.limits,
+                then: ResponderHandler(responder: responder, configuration: configuration)
+            )
         }
+        return FrameServer(channel: channel)
     }
 
     /// Stops accepting connections; open ones are served until they close.
@@ -56,24 +47,10 @@ public enum FrameClient {
         configuration: TransportConfiguration = .default,
         group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup
     ) async throws -> FrameConnection {
-        let bootstrap = ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(configuration.handshakeTimeout)
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
-        } catch {
-            throw TransportError(.connectFailed, "cannot reach \(host):\(port)", cause: error)
-        }
-        do {
-            return try await channel.eventLoop.submit {
-                let requester = RequesterHandler(configuration: configuration)
-                try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: requester)
-                return FrameConnection(channel: channel, handler: requester)
-            }.get()
-        } catch {
-            try? await channel.close()
-            throw TransportError(.connectFailed, "cannot set up the connection to \(host):\(port)", cause: error)
+        try await dial(host: host, port: port, configuration: configuration, group: group) { channel in
+            let requester = RequesterHandler(configuration: configuration)
+            try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: requester)
+            return FrameConnection(channel: channel, handler: requester)
         }
     }
 }

@@ -24,18 +24,8 @@ public final class NodeSession: Sendable {
         configuration: TransportConfiguration = .default,
         group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup
     ) async throws -> NodeSession {
-        let bootstrap = ClientBootstrap(group: group)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(configuration.handshakeTimeout)
-        let channel: any Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
-        } catch {
-            throw TransportError(.connectFailed, "cannot reach the proxy at \(host):\(port)", cause: error)
-        }
-        let welcomed = channel.eventLoop.makePromise(of: Frame.self)
-        do {
-            try await channel.eventLoop.submit {
+        let (channel, welcomed) = try await dial(host: host, port: port, configuration: configuration, group: group) { channel in
+            let welcomed = channel.eventLoop.makePromise(of: Frame.self)
             let handshake = HandshakeHandler(
                 opening: hello.frame(),
                 timeout: configuration.handshakeTimeout,
@@ -52,14 +42,15 @@ public final class NodeSession: Sendable {
                     return .reject(reply: nil, error: TransportError(.protocolViolation, "expected a welcome, got \(frame.opcode)"))
                 }
             }
-            try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
-            }.get()
-        } catch {
-            welcomed.fail(error)
-            try? await channel.close()
-            throw TransportError(.connectFailed, "cannot set up the connection to \(host):\(port)", cause: error)
+            do {
+                try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
+            } catch {
+                welcomed.fail(error)
+                throw error
+            }
+            return (channel, welcomed.futureResult)
         }
-        _ = try await welcomed.futureResult.get()
+        _ = try await welcomed.get()
         return NodeSession(channel: channel)
     }
 

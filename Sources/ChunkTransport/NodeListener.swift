@@ -39,50 +39,45 @@ public final class NodeListener: Sendable {
         group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup
     ) async throws -> NodeListener {
         let (nodes, registrations) = AsyncStream<RegisteredNode>.makeStream()
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let requester = RequesterHandler(configuration: configuration)
-                    let registered = channel.eventLoop.makePromise(of: Frame.self)
-                    let handshake = HandshakeHandler(
-                        opening: nil,
-                        timeout: configuration.handshakeTimeout,
-                        successor: requester,
-                        completion: registered
-                    ) { frame in
-                        do {
-                            guard constantTimeEquals(try HelloMessage(from: frame).token, token) else {
-                                return .reject(reply: ErrorMessage(.unauthorized, "the hello's token is not accepted"), error: TransportError(.rejected, "bad token"))
-                            }
-                            return .accept(reply: Frame(.welcome, payloadChecksum: 0))
-                        } catch {
-                            return .reject(reply: ErrorMessage(.unauthorized, "the first frame must be a hello: \(error)"), error: TransportError(.rejected, "no hello", cause: error))
-                        }
-                    }
-                    let boundRequester = NIOLoopBound(requester, eventLoop: channel.eventLoop)
-                    registered.futureResult.whenSuccess { frame in
-                        // The handshake accepted this frame, so it holds a valid hello.
-                        guard let hello = try? HelloMessage(from: frame),
-                            case .enqueued = registrations.yield(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value)))
-                        else {
-                            // Nobody will ever use this node: the listener has closed.
-                            channel.close(promise: nil)
-                            return
-                        }
-                    }
-                    try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
-                }
-            }
+        let listening: any Channel
         do {
-            let channel = try await bootstrap.bind(host: host, port: port).get()
-            channel.closeFuture.whenComplete { _ in registrations.finish() }
-            return NodeListener(channel: channel, nodes: nodes)
+            listening = try await listen(host: host, port: port, group: group) { channel in
+                let requester = RequesterHandler(configuration: configuration)
+                let registered = channel.eventLoop.makePromise(of: Frame.self)
+                let handshake = HandshakeHandler(
+                    opening: nil,
+                    timeout: configuration.handshakeTimeout,
+                    successor: requester,
+                    completion: registered
+                ) { frame in
+                    do {
+                        guard constantTimeEquals(try HelloMessage(from: frame).token, token) else {
+                            return .reject(reply: ErrorMessage(.unauthorized, "the hello's token is not accepted"), error: TransportError(.rejected, "bad token"))
+                        }
+                        return .accept(reply: Frame(.welcome, payloadChecksum: 0))
+                    } catch {
+                        return .reject(reply: ErrorMessage(.unauthorized, "the first frame must be a hello: \(error)"), error: TransportError(.rejected, "no hello", cause: error))
+                    }
+                }
+                let boundRequester = NIOLoopBound(requester, eventLoop: channel.eventLoop)
+                registered.futureResult.whenSuccess { frame in
+                    // The handshake accepted this frame, so it holds a valid hello.
+                    guard let hello = try? HelloMessage(from: frame),
+                        case .enqueued = registrations.yield(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value)))
+                    else {
+                        // Nobody will ever use this node: the listener has closed.
+                        channel.close(promise: nil)
+                        return
+                    }
+                }
+                try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
+            }
         } catch {
             registrations.finish()
-            throw TransportError(.connectFailed, "cannot listen on \(host):\(port)", cause: error)
+            throw error
         }
+        listening.closeFuture.whenComplete { _ in registrations.finish() }
+        return NodeListener(channel: listening, nodes: nodes)
     }
 
     /// Stops accepting nodes; registered connections stay open.
