@@ -1,26 +1,35 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 public import Logging
 
-// What the executables share: logging set-up and the node token.
+/// The options the proxy and node executables share: the node token and the log level.
+public struct ServiceOptions: ParsableArguments {
+    @Option(help: "Shared secret cache nodes present in their hello. Defaults to $INFINICACHE_TOKEN.")
+    public var token: String?
 
-/// Sends log lines to stderr at `level` and returns the executable's logger.
-public func bootstrapLogging(label: String, level: String) throws -> Logger {
-    guard let level = Logger.Level(rawValue: level) else {
-        throw ValidationError("unknown log level \(level)")
-    }
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
-    return Logger(label: label)
-}
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    public var logLevel = "info"
 
-/// The token from the option, else from `INFINICACHE_TOKEN`.
-public func resolveToken(_ option: String?) throws -> [UInt8] {
-    guard let token = option ?? ProcessInfo.processInfo.environment["INFINICACHE_TOKEN"], !token.isEmpty else {
-        throw ValidationError("a token is required: pass --token or set INFINICACHE_TOKEN")
+    public init() {}
+
+    /// The token from the option, else from `INFINICACHE_TOKEN`.
+    public func resolvedToken() throws -> [UInt8] {
+        guard let token = self.token ?? ProcessInfo.processInfo.environment["INFINICACHE_TOKEN"], !token.isEmpty else {
+            throw ValidationError("a token is required: pass --token or set INFINICACHE_TOKEN")
+        }
+        return Array(token.utf8)
     }
-    return Array(token.utf8)
+
+    /// Sends log lines to stderr at the chosen level and returns the executable's logger.
+    public func bootstrapLogging(label: String) throws -> Logger {
+        guard let level = Logger.Level(rawValue: self.logLevel) else {
+            throw ValidationError("unknown log level \(self.logLevel)")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
 }

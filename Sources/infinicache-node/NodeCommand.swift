@@ -31,17 +31,13 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Distinguishes concurrent instances of one function.")
     var instanceId: UInt64 = 0
 
-    @Option(help: "Shared secret the proxy expects. Defaults to $INFINICACHE_TOKEN.")
-    var token: String?
-
     @Option(help: "Delay every response by this many milliseconds: a straggler, for tests and benchmarks.")
     var respondDelayMs = 0
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @OptionGroup var service: ServiceOptions
 
     func run() async throws {
-        let logger = try bootstrapLogging(label: "infinicache.node", level: self.logLevel)
+        let logger = try self.service.bootstrapLogging(label: "infinicache.node")
         let node = CacheNode(capacity: self.capacityMib << 20, logger: logger)
         let service = NodeService(
             node: node,
@@ -49,7 +45,7 @@ struct NodeCommand: AsyncParsableCommand {
             proxyPort: self.proxyPort,
             functionID: self.functionId,
             instanceID: self.instanceId,
-            token: try resolveToken(self.token),
+            token: try self.service.resolvedToken(),
             respondDelay: .milliseconds(self.respondDelayMs)
         )
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

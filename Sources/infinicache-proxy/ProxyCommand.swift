@@ -28,18 +28,14 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Port cache nodes dial in to (0 picks a free one).")
     var nodePort = 7071
 
-    @Option(help: "Shared secret cache nodes must present in their hello. Defaults to $INFINICACHE_TOKEN.")
-    var token: String?
-
     @Option(help: "Seconds an upload may take before its chunks are dropped.")
     var uploadTimeout = 120
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel = "info"
+    @OptionGroup var service: ServiceOptions
 
     func run() async throws {
-        let logger = try bootstrapLogging(label: "infinicache.proxy", level: self.logLevel)
-        let token = try resolveToken(self.token)
+        let logger = try self.service.bootstrapLogging(label: "infinicache.proxy")
+        let token = try self.service.resolvedToken()
         let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
         let server = try await ProxyServer.start(proxy: proxy, host: self.host, clientPort: self.clientPort, nodePort: self.nodePort, token: token)
         FileHandle.standardOutput.write(Data("ready client-port=\(server.clientPort) node-port=\(server.nodePort)\n".utf8))
