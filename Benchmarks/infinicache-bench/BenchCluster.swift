@@ -3,21 +3,21 @@ import InfiniCacheClient
 import InfiniCacheCluster
 
 /// The cache under measurement: 12 nodes and a proxy, embedded in the bench process over
-/// loopback TCP, or as separate `infinicache-proxy` / `infinicache-node` processes.
+/// loopback TCP, or as separate `infinicache-proxy` / `infinicache-node` processes built
+/// next to the bench.
 final class BenchCluster {
     let client: InfiniCacheClient
     /// The node processes, when there are any (for their resident memory).
-    let nodeProcesses: [Process]
+    var nodeProcesses: [Process] { self.processes?.nodeProcesses ?? [] }
     private let embedded: LocalCluster?
-    private let processes: [Process]
+    private let processes: ProcessCluster?
 
     static let nodeCount = 12
 
-    private init(client: InfiniCacheClient, embedded: LocalCluster?, processes: [Process], nodeProcesses: [Process]) {
+    private init(client: InfiniCacheClient, embedded: LocalCluster?, processes: ProcessCluster?) {
         self.client = client
         self.embedded = embedded
         self.processes = processes
-        self.nodeProcesses = nodeProcesses
     }
 
     /// Starts a cluster whose node 0 delays every response by `straggler`, if given.
@@ -30,37 +30,21 @@ final class BenchCluster {
                 client: configuration,
                 respondDelays: straggler.map { [0: $0] } ?? [:]
             )
-            return BenchCluster(client: cluster.client, embedded: cluster, processes: [], nodeProcesses: [])
+            return BenchCluster(client: cluster.client, embedded: cluster, processes: nil)
         }
-        let environment = ["INFINICACHE_TOKEN": "bench-\(UInt64.random(in: 0...UInt64.max))"]
-        let output = Pipe()
-        let proxy = try Processes.start(try Processes.sibling("infinicache-proxy"), ["--client-port", "0", "--node-port", "0", "--log-level", "error"], environment: environment, output: output)
-        let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        func port(_ name: String) -> Int? {
-            ready.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix(name + "=") }.flatMap { Int($0.dropFirst(name.count + 1)) }
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let processes = try ProcessCluster(executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler)
+        do {
+            return BenchCluster(client: try await processes.connectClient(configuration: configuration), embedded: nil, processes: processes)
+        } catch {
+            processes.stop()
+            throw error
         }
-        guard let clientPort = port("client-port"), let nodePort = port("node-port") else {
-            Processes.stop([proxy])
-            throw RedisError("infinicache-proxy did not report its ports: \(ready)")
-        }
-        var nodes: [Process] = []
-        for index in 0..<self.nodeCount {
-            var arguments = ["--proxy-port", "\(nodePort)", "--function-id", "node-\(index)", "--capacity-mib", "\(nodeCapacityMiB)", "--log-level", "error"]
-            if index == 0, let straggler {
-                arguments += ["--respond-delay-ms", "\(straggler.components.seconds * 1000 + straggler.components.attoseconds / 1_000_000_000_000_000)"]
-            }
-            nodes.append(try Processes.start(try Processes.sibling("infinicache-node"), arguments, environment: environment))
-        }
-        let client = try await InfiniCacheClient.connect(to: [(host: "127.0.0.1", port: clientPort)], configuration: configuration)
-        for _ in 0..<400 where try await client.statistics().components(separatedBy: "functionID").count - 1 < self.nodeCount {
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        return BenchCluster(client: client, embedded: nil, processes: [proxy] + nodes, nodeProcesses: nodes)
     }
 
     func stop() async {
         await self.client.close()
         await self.embedded?.stop()
-        Processes.stop(self.processes)
+        self.processes?.stop()
     }
 }
