@@ -13,7 +13,6 @@ import NIOCore
 public final class InfiniCacheProxy: FrameResponder {
     let state: ProxyState
     let logger: Logger
-    private let metrics = ProxyMetrics()
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
     /// `uploadTimeout` are abandoned and their chunks deleted.
@@ -69,7 +68,6 @@ public final class InfiniCacheProxy: FrameResponder {
                 return
             }
             self.sendLater(deletions)
-            self.metrics.update(self.state.statistics())
             try await replies.send(request.response(.deleted))
         case .stats:
             let report = try JSONEncoder().encode(self.state.statistics())
@@ -130,7 +128,6 @@ public final class InfiniCacheProxy: FrameResponder {
             throw ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed")
         }
         self.sendLater(replaced)
-        self.metrics.update(self.state.statistics())
         try await replies.send(request.response(.stored))
     }
 

@@ -9,14 +9,14 @@ import Synchronization
 /// the LRU order used for eviction. Methods return the node deletions their caller must
 /// send once the lock is released.
 final class ProxyState: Sendable {
-    private struct Upload {
+    fileprivate struct Upload {
         var record: ObjectRecord
         /// Chunks stored so far, as `stripe × (k + r) + chunk`: a chunk sent twice counts once.
         var stored: Set<Int> = []
         var deadline: ContinuousClock.Instant
     }
 
-    private struct State {
+    fileprivate struct State {
         var nodes = NodePool()
         var committed: [ByteBuffer: ObjectRecord] = [:]
         var uploads: [VersionID: Upload] = [:]
@@ -26,9 +26,13 @@ final class ProxyState: Sendable {
         var lru = LRUOrder<ByteBuffer>()
         var nextVersion: UInt32 = 1
         var counters = ProxyCounters()
+        /// Totals over `committed`, kept as it changes so that statistics cost O(nodes).
+        var objectBytes = 0
+        var codedBytes = 0
     }
 
     private let state = Mutex(State())
+    private let metrics = ProxyMetrics()
     private let uploadTimeout: Duration
 
     init(uploadTimeout: Duration) {
@@ -104,6 +108,7 @@ final class ProxyState: Sendable {
                 chunkLengths: chunkLengths
             )
             state.uploads[record.id] = Upload(record: record, deadline: now + self.uploadTimeout)
+            self.metrics.update(state.summary)
             return (record, deletions)
         }
     }
@@ -137,7 +142,10 @@ final class ProxyState: Sendable {
             state.uploads[version] = nil
             let replaced = Self.unmap(&state, key: version.key)
             state.committed[version.key] = upload.record
+            state.objectBytes += upload.record.objectLength
+            state.codedBytes += upload.record.bytes
             state.lru.touch(version.key)
+            self.metrics.update(state.summary)
             return replaced
         }
     }
@@ -157,9 +165,11 @@ final class ProxyState: Sendable {
         self.state.withLock { state in
             guard let record = state.committed[key] else {
                 state.counters.misses += 1
+                self.metrics.update(state.summary)
                 return nil
             }
             state.counters.hits += 1
+            self.metrics.update(state.summary)
             state.lru.touch(key)
             state.readers[record.id, default: 0] += 1
             return record
@@ -180,6 +190,7 @@ final class ProxyState: Sendable {
             if remaining <= 0, let retired = state.retired.removeValue(forKey: id) {
                 deletions += Self.release(&state, retired)
             }
+            self.metrics.update(state.summary)
             return deletions
         }
     }
@@ -193,6 +204,7 @@ final class ProxyState: Sendable {
     func delete(_ key: ByteBuffer) -> [Deletion]? {
         self.state.withLock { state in
             guard state.committed[key] != nil else { return nil }
+            defer { self.metrics.update(state.summary) }
             return Self.unmap(&state, key: key)
         }
     }
@@ -201,8 +213,8 @@ final class ProxyState: Sendable {
         self.state.withLock { state in
             ProxyStatistics(
                 objects: state.committed.count,
-                bytes: state.committed.values.reduce(0) { $0 + $1.objectLength },
-                codedBytes: state.committed.values.reduce(0) { $0 + $1.bytes },
+                bytes: state.objectBytes,
+                codedBytes: state.codedBytes,
                 counters: state.counters,
                 nodes: state.nodes.nodes.sorted { $0.key.value < $1.key.value }.map {
                     ProxyStatistics.Node(id: $0.key.value, functionID: $0.value.functionID, capacity: $0.value.capacity, used: $0.value.used)
@@ -217,6 +229,8 @@ final class ProxyState: Sendable {
     /// last reader ends.
     private static func unmap(_ state: inout State, key: ByteBuffer) -> [Deletion] {
         guard let record = state.committed.removeValue(forKey: key) else { return [] }
+        state.objectBytes -= record.objectLength
+        state.codedBytes -= record.bytes
         state.lru.remove(key)
         if state.readers[record.id] != nil {
             state.retired[record.id] = record
@@ -243,6 +257,13 @@ final class ProxyState: Sendable {
             deletions += self.release(&state, upload.record)
         }
         return deletions
+    }
+}
+
+extension ProxyState.State {
+    /// What swift-metrics reports, in O(1).
+    var summary: ProxyMetrics.Summary {
+        ProxyMetrics.Summary(objects: self.committed.count, bytes: self.objectBytes, counters: self.counters)
     }
 }
 

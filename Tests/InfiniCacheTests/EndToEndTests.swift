@@ -11,7 +11,8 @@ struct EndToEndTests {
     @Test("objects from 0 bytes to 24 MiB round-trip byte for byte, in process and over TCP", arguments: [LocalCluster.Wiring.inProcess, .tcp])
     func roundTrip(wiring: LocalCluster.Wiring) async throws {
         let cluster = try await LocalCluster.start(wiring: wiring, client: multiStripe)
-        for (index, size) in [0, 1, 9, 1000, 65_537, (1 << 20) + 7, 3 << 20, 24 << 20].enumerated() {
+        let sizes = [0, 1, 9, 1000, 65_537, (1 << 20) + 7, 3 << 20, 24 << 20]
+        for (index, size) in sizes.enumerated() {
             let value = ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(index)))
             try await cluster.client.put("object-\(index)", value)
             #expect(try await cluster.client.get("object-\(index)") == value, "size \(size)")
@@ -29,7 +30,9 @@ struct EndToEndTests {
         } throws: { error in
             (error as? InfiniCacheError)?.code == .notFound
         }
+        #expect(cluster.proxy.statistics().bytes == sizes.reduce(0, +))
         #expect(try await cluster.client.delete("object-3"))
+        #expect(cluster.proxy.statistics().bytes == sizes.reduce(0, +) - sizes[3])
         #expect(try await cluster.client.get("object-3") == nil)
         #expect(try await cluster.client.delete("object-3") == false)
         await cluster.stop()
