@@ -84,12 +84,18 @@ final class ResponderHandler: ChannelInboundHandler {
         let sink = ReplySink(requestID: requestID) { response in
             // The slot frees before the final response leaves, so a requester that
             // reuses it at once never finds this connection over its limit.
-            try await channel.eventLoop.flatSubmit {
+            let written = channel.eventLoop.flatSubmit {
                 if !response.flags.contains(.more), handler.value.running[requestID]?.serial == serial {
                     handler.value.running.removeValue(forKey: requestID)
                 }
                 return channel.writeAndFlush(response)
-            }.get()
+            }
+            // Waiting for every write would cost two thread hops per response; waiting only
+            // while the socket's buffer is full is enough backpressure. Writes stay in order
+            // because the event loop runs submitted work first in, first out.
+            if !channel.isWritable {
+                try await written.get()
+            }
         }
         self.running[requestID] = (serial, Task { [responder] in
             await sink.serve(request, with: responder)
