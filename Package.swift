@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "InfiniCacheClient", targets: ["InfiniCacheClient"]),
         .library(name: "InfiniCacheProxy", targets: ["InfiniCacheProxy"]),
         .library(name: "InfiniCacheNode", targets: ["InfiniCacheNode"]),
+        .library(name: "FunctionPlatform", targets: ["FunctionPlatform"]),
+        .library(name: "LocalFunctionPlatform", targets: ["LocalFunctionPlatform"]),
         .executable(name: "infinicache-bench", targets: ["infinicache-bench"]),
         .executable(name: "infinicache-proxy", targets: ["infinicache-proxy"]),
         .executable(name: "infinicache-node", targets: ["infinicache-node"]),
@@ -73,10 +75,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FunctionPlatform",
+            dependencies: ["ChunkTransport"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LocalFunctionPlatform",
+            dependencies: [
+                "ChunkWire",
+                "ChunkTransport",
+                "FunctionPlatform",
+                "InfiniCacheNode",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "InfiniCacheProxy",
             dependencies: [
                 "ChunkWire",
                 "ChunkTransport",
+                "FunctionPlatform",
                 "ErasureCoding",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,6 +121,8 @@ let package = Package(
                 "InfiniCacheClient",
                 "InfiniCacheProxy",
                 "InfiniCacheNode",
+                "FunctionPlatform",
+                "LocalFunctionPlatform",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -164,11 +185,15 @@ let package = Package(
                 "ChunkTransport",
                 "InfiniCacheClient",
                 "InfiniCacheCluster",
+                "InfiniCacheProxy",
+                "FunctionPlatform",
+                "LocalFunctionPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/infinicache-bench",
             swiftSettings: swiftSettings
@@ -220,6 +245,8 @@ let package = Package(
                 "InfiniCacheProxy",
                 "InfiniCacheNode",
                 "InfiniCacheCluster",
+                "FunctionPlatform",
+                "LocalFunctionPlatform",
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

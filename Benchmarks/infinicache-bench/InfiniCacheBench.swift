@@ -46,12 +46,14 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case codec
     case wire
     case e2e
+    case availability
 
     func run(_ settings: BenchSettings, separateProcesses: Bool) async throws -> [BenchRow] {
         switch self {
         case .codec: try CodecSuite(settings: settings).run()
         case .wire: try WireSuite(settings: settings).run()
         case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
+        case .availability: try await AvailabilitySuite(settings: settings).run()
         }
     }
 }

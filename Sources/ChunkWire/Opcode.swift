@@ -50,12 +50,30 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     case invoke = 0x14
     /// A node ends its invocation and returns (the node lifecycle).
     case `return` = 0x15
+    /// Proxy → backup instance: report the ``SyncMessage`` mark of the last sync it
+    /// completed. Answered by ``syncMark``.
+    case syncStatus = 0x16
+    /// A ``SyncMessage``: a sync mark, or the head of a delta that follows.
+    case syncMark = 0x17
+    /// Proxy → primary instance: stream the changes since the mark in the payload (a
+    /// ``SyncMessage``). Answered by ``syncMark`` (the delta's head), then ``chunkData``
+    /// for every chunk stored and ``deleted`` (key and version) for every delete since
+    /// the mark, in the order they happened, then ``syncMark`` again as the final response.
+    case syncDelta = 0x18
+    /// Proxy → backup instance: a delta from the primary in the payload's ``SyncMessage``
+    /// follows (a full copy replaces everything held). Answered by ``stored``.
+    case syncBegin = 0x19
+    /// Proxy → backup instance: the delta begun by ``syncBegin`` is complete; remember the
+    /// payload's mark. Answered by ``stored``.
+    case syncCommit = 0x1A
 
     /// Whether this opcode answers a request (rather than asking for something).
     public var isResponse: Bool {
         switch self {
-        case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return: true
-        case .putChunk, .getChunk, .delete, .cancel, .putObject, .getObject, .statObject, .stats, .hello, .ping, .invoke: false
+        case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return, .syncMark: true
+        case .putChunk, .getChunk, .delete, .cancel, .putObject, .getObject, .statObject, .stats, .hello, .ping, .invoke,
+            .syncStatus, .syncDelta, .syncBegin, .syncCommit:
+            false
         }
     }
 }

@@ -19,12 +19,16 @@ public struct CacheNode: FrameResponder {
     }
 
     public func respond(to request: Frame, replies: ReplySink) async throws {
-        // Every request a node serves is answered from memory.
-        try await replies.send(self.answer(request))
+        if request.opcode == .syncDelta {
+            try await self.sendDelta(for: request, replies: replies)
+        } else {
+            // Every other request a node serves is answered from memory at once.
+            try await replies.send(self.answer(request))
+        }
     }
 
     public func respondImmediately(to request: Frame) -> Frame? {
-        self.answer(request)
+        request.opcode == .syncDelta ? nil : self.answer(request)
     }
 
     private func answer(_ request: Frame) -> Frame {
@@ -53,6 +57,8 @@ public struct CacheNode: FrameResponder {
             let removed = self.store.delete(key: request.key, version: request.objectVersion)
             self.logger.trace("deleted chunks", metadata: ["count": "\(removed)"])
             return request.response(.deleted)
+        case .syncStatus, .syncBegin, .syncCommit:
+            return self.answerSync(request)
         default:
             return ErrorMessage(.badRequest, "a cache node does not serve \(request.opcode)").frame(requestID: request.requestID)
         }

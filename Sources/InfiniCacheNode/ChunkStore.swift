@@ -28,21 +28,42 @@ public final class ChunkStore: Sendable {
         public var k: UInt8
         public var r: UInt8
         public var objectLength: UInt64
+
+        /// Creates a chunk; `checksum` is the CRC-32C of `payload` as its writer computed it.
+        public init(payload: ByteBuffer, checksum: UInt32, k: UInt8, r: UInt8, objectLength: UInt64) {
+            self.payload = payload
+            self.checksum = checksum
+            self.k = k
+            self.r = r
+            self.objectLength = objectLength
+        }
     }
 
-    private struct State {
-        var chunks: [Address: Chunk] = [:]
+    struct Entry {
+        var chunk: Chunk
+        /// The change that stored it, for delta sync.
+        var sequence: UInt64
+    }
+
+    struct State {
+        var chunks: [Address: Entry] = [:]
         var addressesByKey: [ByteBuffer: Set<Address>] = [:]
         var usedBytes = 0
+        var journal = ChangeJournal()
     }
 
     /// Most payload bytes the store holds.
     public let capacity: Int
-    private let state = Mutex(State())
+    /// Tells this store's changes from any other's in a ``SyncMark``.
+    public let storeID: UInt64
+    let state = Mutex(State())
 
-    /// Creates an empty store holding at most `capacity` payload bytes.
-    public init(capacity: Int) {
+    /// Creates an empty store holding at most `capacity` payload bytes. It keeps the last
+    /// `retainedDeletes` deletes for delta sync; a backup further behind gets a full copy.
+    public init(capacity: Int, retainedDeletes: Int = 65_536) {
         self.capacity = max(capacity, 0)
+        self.storeID = UInt64.random(in: 1...UInt64.max)
+        self.state.withLock { $0.journal = ChangeJournal(retainedDeletes: retainedDeletes) }
     }
 
     /// Payload bytes held now.
@@ -75,24 +96,29 @@ public final class ChunkStore: Sendable {
         address.key = ByteBuffer(bytes: address.key.readableBytesView)
         let size = chunk.payload.readableBytes
         try self.state.withLock { state throws(ErrorMessage) in
-            let replaced = state.chunks[address]?.payload.readableBytes ?? 0
+            let replaced = state.chunks[address]?.chunk.payload.readableBytes ?? 0
             guard state.usedBytes - replaced + size <= self.capacity else {
                 throw ErrorMessage(.capacityExceeded, "\(size) more bytes would exceed the node's cap of \(self.capacity) (\(state.usedBytes) used)")
             }
             state.usedBytes += size - replaced
-            state.chunks[address] = chunk
+            state.chunks[address] = Entry(chunk: chunk, sequence: state.journal.nextSequence())
             state.addressesByKey[address.key, default: []].insert(address)
         }
     }
 
     /// The chunk at `address`, if held.
     public func chunk(at address: Address) -> Chunk? {
-        self.state.withLock { $0.chunks[address] }
+        self.state.withLock { $0.chunks[address]?.chunk }
     }
 
-    /// Drops every chunk, as a reclaimed function loses its memory.
+    /// Drops every chunk, as a reclaimed function loses its memory. The change journal
+    /// and sync marks are kept: the drop is not a change a backup should copy.
     public func removeAll() {
-        self.state.withLock { $0 = State() }
+        self.state.withLock { state in
+            state.chunks.removeAll()
+            state.addressesByKey.removeAll()
+            state.usedBytes = 0
+        }
     }
 
     /// Removes every chunk of `key` with `version` (every version when `version` is 0) and
@@ -105,10 +131,13 @@ public final class ChunkStore: Sendable {
             }
             let doomed = addresses.filter { version == 0 || $0.version == version }
             for address in doomed {
-                state.usedBytes -= state.chunks.removeValue(forKey: address)?.payload.readableBytes ?? 0
+                state.usedBytes -= state.chunks.removeValue(forKey: address)?.chunk.payload.readableBytes ?? 0
             }
             let remaining = addresses.subtracting(doomed)
             state.addressesByKey[key] = remaining.isEmpty ? nil : remaining
+            if !doomed.isEmpty {
+                state.journal.recordDelete(key: key, version: version)
+            }
             return doomed.count
         }
     }

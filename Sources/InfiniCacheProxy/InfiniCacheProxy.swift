@@ -5,6 +5,7 @@ import Foundation
 public import Logging
 import Metrics
 import NIOCore
+import Synchronization
 
 /// The proxy as a library: serves clients' requests (it is their ``FrameResponder``),
 /// places erasure-coded chunks on the cache nodes registered with it, and answers reads
@@ -13,6 +14,7 @@ import NIOCore
 public final class InfiniCacheProxy: FrameResponder {
     let state: ProxyState
     let logger: Logger
+    private let lifecycleReport = Mutex<(@Sendable () -> LifecycleReport)?>(nil)
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
     /// `uploadTimeout` are abandoned and their chunks deleted.
@@ -38,9 +40,18 @@ public final class InfiniCacheProxy: FrameResponder {
         self.logger.info("node removed", metadata: ["node": "\(id)"])
     }
 
-    /// The proxy's counters and per-node use.
+    /// The proxy's counters and per-node use, with the lifecycle's counters and bill when
+    /// its nodes are functions.
     public func statistics() -> ProxyStatistics {
-        self.state.statistics()
+        var statistics = self.state.statistics()
+        statistics.lifecycle = self.lifecycleReport.withLock { $0 }?()
+        return statistics
+    }
+
+    /// Makes ``statistics()`` include the report of the ``FunctionLifecycle`` that runs
+    /// this proxy's nodes.
+    func reportLifecycle(_ report: @escaping @Sendable () -> LifecycleReport) {
+        self.lifecycleReport.withLock { $0 = report }
     }
 
     /// The functions holding chunks of the object stored under `key`, or nil if it is not
@@ -70,7 +81,7 @@ public final class InfiniCacheProxy: FrameResponder {
             self.sendLater(deletions)
             try await replies.send(request.response(.deleted))
         case .stats:
-            let report = try JSONEncoder().encode(self.state.statistics())
+            let report = try JSONEncoder().encode(self.statistics())
             try await replies.send(Frame(.statsReport, payload: ByteBuffer(bytes: report)))
         default:
             throw ErrorMessage(.badRequest, "the proxy does not serve \(request.opcode)")

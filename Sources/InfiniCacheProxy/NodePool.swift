@@ -13,6 +13,8 @@ struct NodePool {
         var transport: any NodeTransport
         var capacity: Int
         var used = 0
+        /// Chunks placed on the node.
+        var chunks = 0
         var free: Int { self.capacity - self.used }
     }
 
@@ -53,11 +55,14 @@ struct NodePool {
         let chosen = candidates.prefix(count).map(\.key)
         for id in chosen {
             self.nodes[id]?.used += chunkLength
+            self.nodes[id]?.chunks += 1
         }
         return chosen
     }
 
+    /// Frees one chunk of `bytes` on node `id`.
     mutating func release(_ id: NodeID, bytes: Int) {
         self.nodes[id]?.used -= bytes
+        self.nodes[id]?.chunks -= 1
     }
 }

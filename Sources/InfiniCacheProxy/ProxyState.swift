@@ -54,6 +54,11 @@ final class ProxyState: Sendable {
         self.state.withLock { $0.nodes.transport(of: id) }
     }
 
+    /// Chunks the mapping places on node `id`.
+    func chunkCount(of id: NodeID) -> Int {
+        self.state.withLock { $0.nodes.nodes[id]?.chunks ?? 0 }
+    }
+
     // MARK: Writes
 
     /// Places a new version of `key` and returns it, evicting least recently used objects

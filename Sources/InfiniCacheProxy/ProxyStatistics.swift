@@ -28,4 +28,7 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
     public var codedBytes: Int
     public var counters: ProxyCounters
     public var nodes: [Node]
+    /// Invocations, reclaims, failovers, syncs and the bill, when the nodes are serverless
+    /// functions run by a ``FunctionLifecycle``.
+    public var lifecycle: LifecycleReport?
 }

@@ -1,0 +1,47 @@
+import NIOCore
+
+/// The body of the delta-sync frames (``Opcode/syncMark``, ``Opcode/syncDelta``,
+/// ``Opcode/syncBegin``, ``Opcode/syncCommit``): which store a backup mirrors and how far.
+///
+/// Payload layout (little-endian, 25 bytes): store id (8), sequence (8), chunk count (8),
+/// flags (1; bit 0: full copy).
+public struct SyncMessage: Sendable, Hashable {
+    /// The chunk store the mark refers to; 0 when there is none (a backup never synced).
+    public var storeID: UInt64
+    /// The store's change sequence number the mark reaches.
+    public var sequence: UInt64
+    /// Chunks the sender holds, for the proxy's accounting of chunks lost in a failover.
+    public var chunkCount: UInt64
+    /// The delta is a full copy: the receiver drops what it held before applying it.
+    public var isFullCopy: Bool
+
+    /// Creates a message.
+    public init(storeID: UInt64, sequence: UInt64, chunkCount: UInt64 = 0, isFullCopy: Bool = false) {
+        self.storeID = storeID
+        self.sequence = sequence
+        self.chunkCount = chunkCount
+        self.isFullCopy = isFullCopy
+    }
+
+    /// A frame with opcode `opcode` carrying this message.
+    public func frame(_ opcode: Opcode) -> Frame {
+        var payload = ByteBuffer()
+        payload.writeMultipleIntegers(self.storeID, self.sequence, self.chunkCount, self.isFullCopy ? UInt8(1) : 0, endianness: .little)
+        return Frame(opcode, payload: payload)
+    }
+
+    /// Reads the message from the payload of `frame`.
+    ///
+    /// - Throws: ``WireError/Code-swift.struct/malformedMessage`` if the payload does not
+    ///   hold exactly one message.
+    public init(from frame: Frame) throws(WireError) {
+        var payload = frame.payload
+        guard
+            let (storeID, sequence, chunkCount, flags) = payload.readMultipleIntegers(endianness: .little, as: (UInt64, UInt64, UInt64, UInt8).self),
+            payload.readableBytes == 0
+        else {
+            throw WireError(.malformedMessage, "\(frame.opcode) payload of \(frame.payload.readableBytes) bytes is not a sync message")
+        }
+        self.init(storeID: storeID, sequence: sequence, chunkCount: chunkCount, isFullCopy: flags & 1 != 0)
+    }
+}

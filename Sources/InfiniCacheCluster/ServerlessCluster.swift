@@ -1,0 +1,74 @@
+import ChunkTransport
+public import FunctionPlatform
+public import InfiniCacheClient
+public import InfiniCacheProxy
+public import LocalFunctionPlatform
+public import Logging
+
+/// A serverless cache in one process on simulated time: a proxy whose nodes are functions
+/// of a ``LocalFunctionPlatform``, run by a ``FunctionLifecycle``, and a client. Time moves
+/// only through ``advance(by:)``, which ticks the platform and the lifecycle, so a run of
+/// hours takes seconds and repeats exactly: for tests and the availability benchmark.
+public final class ServerlessCluster: Sendable {
+    /// The simulated clock.
+    public let clock: ManualClock
+    /// The platform the functions run on.
+    public let platform: LocalFunctionPlatform
+    /// Warm-up, backup and failover of the functions.
+    public let lifecycle: FunctionLifecycle
+    /// The proxy.
+    public let proxy: InfiniCacheProxy
+    /// A client connected to the proxy.
+    public let client: InfiniCacheClient
+    /// The functions' names, `function-0` onwards.
+    public let functions: [String]
+
+    /// Starts `functionCount` functions (none invoked yet), each holding
+    /// `platform.nodeCapacity` bytes; the platform, proxy and lifecycle log to `logger`.
+    public init(
+        functionCount: Int = 12,
+        platform configuration: LocalFunctionPlatform.Configuration = LocalFunctionPlatform.Configuration(),
+        lifecycle: FunctionLifecycle.Configuration = FunctionLifecycle.Configuration(),
+        client: ClientConfiguration = ClientConfiguration(),
+        logger: Logger = Logger(label: "infinicache.serverless")
+    ) throws {
+        let clock = ManualClock()
+        let functions = (0..<functionCount).map { "function-\($0)" }
+        let platform = LocalFunctionPlatform(functions: functions, configuration: configuration, clock: clock, logger: logger)
+        let proxy = InfiniCacheProxy(logger: logger)
+        self.clock = clock
+        self.platform = platform
+        self.proxy = proxy
+        self.functions = functions
+        self.lifecycle = FunctionLifecycle(proxy: proxy, platform: platform, functions: functions, nodeCapacity: configuration.nodeCapacity, configuration: lifecycle, clock: clock, logger: logger)
+        self.client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]], configuration: client)
+    }
+
+    /// Moves simulated time forward in steps of at most `step`, ticking the platform
+    /// (returns and reclaims) and the lifecycle (warm-up and backup) after each.
+    public func advance(by duration: Duration, step: Duration = .seconds(1)) async {
+        var remaining = duration
+        while remaining > .zero {
+            let move = min(step, remaining)
+            self.clock.advance(by: move)
+            remaining -= move
+            await self.platform.tick()
+            await self.lifecycle.tick()
+        }
+    }
+
+    /// Reclaims the instance of every function that holds its mapped chunks (the oldest
+    /// live one), as a provider reclaiming every primary at once.
+    public func reclaimEveryPrimary() async {
+        for function in self.functions {
+            if let primary = self.platform.instances(of: function).first {
+                await self.platform.reclaim(function, instance: primary.id)
+            }
+        }
+    }
+
+    /// Closes the client.
+    public func stop() async {
+        await self.client.close()
+    }
+}

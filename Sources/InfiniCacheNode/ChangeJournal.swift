@@ -1,0 +1,57 @@
+import NIOCore
+
+/// A store's change numbering for delta sync: every stored chunk and every delete gets the
+/// next sequence number; the most recent deletes are kept so a backup can replay them.
+struct ChangeJournal {
+    struct Delete {
+        var key: ByteBuffer
+        var version: UInt32
+        var sequence: UInt64
+    }
+
+    private(set) var lastSequence: UInt64 = 0
+    private(set) var deletes = CircularBuffer<Delete>()
+    /// Deletes up to this sequence number were forgotten: a mark older than it cannot be
+    /// brought up to date by a delta.
+    private(set) var forgottenThrough: UInt64 = 0
+    /// The primary store and change this store mirrors, after a completed sync.
+    var backupMark: SyncMark?
+    private let retainedDeletes: Int
+
+    init(retainedDeletes: Int = 65_536) {
+        self.retainedDeletes = max(retainedDeletes, 0)
+    }
+
+    mutating func nextSequence() -> UInt64 {
+        self.lastSequence += 1
+        return self.lastSequence
+    }
+
+    mutating func recordDelete(key: ByteBuffer, version: UInt32) {
+        let sequence = self.nextSequence()
+        self.deletes.append(Delete(key: ByteBuffer(bytes: key.readableBytesView), version: version, sequence: sequence))
+        while self.deletes.count > self.retainedDeletes, let forgotten = self.deletes.popFirst() {
+            self.forgottenThrough = forgotten.sequence
+        }
+    }
+
+    /// Deletes after `sequence`, oldest first.
+    func deletes(after sequence: UInt64) -> [Delete] {
+        self.deletes.filter { $0.sequence > sequence }
+    }
+}
+
+/// How far a backup store mirrors a primary: the primary's store id and the last of its
+/// changes the backup holds.
+public struct SyncMark: Sendable, Hashable {
+    /// The primary's ``ChunkStore/storeID``.
+    public var storeID: UInt64
+    /// The primary's change sequence number.
+    public var sequence: UInt64
+
+    /// Creates a mark.
+    public init(storeID: UInt64, sequence: UInt64) {
+        self.storeID = storeID
+        self.sequence = sequence
+    }
+}

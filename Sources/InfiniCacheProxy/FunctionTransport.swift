@@ -1,0 +1,120 @@
+import ChunkTransport
+import ChunkWire
+import FunctionPlatform
+import Synchronization
+
+/// The proxy's way to one function: a ``NodeTransport`` that invokes the function when no
+/// invocation is running (requests wait meanwhile, and concurrent ones share the
+/// invocation), and retries once, on the next invocation, a request whose instance
+/// returned or was reclaimed before it answered.
+final class FunctionTransport: NodeTransport {
+    let function: String
+    private let platform: any FunctionPlatform
+    private let ledger: LifecycleLedger
+
+    private struct State {
+        var current: (any FunctionInvocation)?
+        var starting: Task<any FunctionInvocation, any Error>?
+        /// The instance the mapped chunks were last seen on.
+        var primary: UInt64?
+    }
+
+    private let state = Mutex(State())
+
+    init(function: String, platform: any FunctionPlatform, ledger: LifecycleLedger) {
+        self.function = function
+        self.platform = platform
+        self.ledger = ledger
+    }
+
+    func send(_ request: Frame) -> FrameResponses {
+        let (stream, continuation) = FrameResponses.makeStream()
+        let task = Task {
+            for attempt in 0..<2 {
+                var answered = false
+                do {
+                    let invocation = try await self.invocation(payload: .serve).invocation
+                    for try await response in invocation.transport.send(request) {
+                        answered = true
+                        continuation.yield(response)
+                    }
+                    continuation.finish()
+                    return
+                } catch let error as TransportError where error.code == .connectionClosed && !answered && attempt == 0 {
+                    // The instance returned or was reclaimed under the request: once more,
+                    // on whichever instance the next invocation lands (the backup, after a reclaim).
+                    continue
+                } catch {
+                    continuation.finish(throwing: error)
+                    return
+                }
+            }
+        }
+        continuation.onTermination = { termination in
+            if case .cancelled = termination { task.cancel() }
+        }
+        return stream
+    }
+
+    /// Ends the running invocation, if any.
+    func close() async {
+        self.state.withLock { $0.current }?.end()
+    }
+
+    /// Invokes the function briefly, unless an invocation is running: the provider keeps
+    /// an instance that is invoked regularly.
+    func warmUp() async throws {
+        let (invocation, started) = try await self.invocation(payload: .warmUp)
+        if started {
+            invocation.end()
+        }
+    }
+
+    /// The running invocation, or a new one with `payload` once it has started; `started`
+    /// tells the caller that started it (and so decides when it ends) from those that
+    /// joined it.
+    func invocation(payload: InvocationPayload) async throws -> (invocation: any FunctionInvocation, started: Bool) {
+        enum Next {
+            case running(any FunctionInvocation)
+            case starting(Task<any FunctionInvocation, any Error>, started: Bool)
+        }
+        let next: Next = self.state.withLock { state in
+            if let current = state.current, current.isRunning {
+                return .running(current)
+            }
+            if let starting = state.starting {
+                return .starting(starting, started: false)
+            }
+            let starting = Task<any FunctionInvocation, any Error> {
+                do {
+                    let invocation = try await self.platform.invoke(self.function, payload: payload)
+                    await self.adopt(invocation)
+                    return invocation
+                } catch {
+                    self.state.withLock { $0.starting = nil }
+                    throw error
+                }
+            }
+            state.starting = starting
+            return .starting(starting, started: true)
+        }
+        switch next {
+        case .running(let invocation):
+            return (invocation, false)
+        case .starting(let task, let started):
+            return (try await task.value, started)
+        }
+    }
+
+    private func adopt(_ invocation: any FunctionInvocation) async {
+        let previous = self.state.withLock { state in
+            defer {
+                state.current = invocation
+                state.starting = nil
+                state.primary = invocation.instanceID
+            }
+            return state.primary
+        }
+        await self.ledger.invoked(invocation, replacing: previous)
+    }
+}

@@ -1,0 +1,49 @@
+import ChunkTransport
+import ChunkWire
+import FunctionPlatform
+import Synchronization
+
+/// Counts what happens to the proxy's functions, and works out the chunks a new instance
+/// lacks from the mapping.
+final class LifecycleLedger: Sendable {
+    private let counters = Mutex(LifecycleCounters())
+    private let state: ProxyState
+    private let nodes = Mutex<[String: NodeID]>([:])
+
+    init(state: ProxyState) {
+        self.state = state
+    }
+
+    var snapshot: LifecycleCounters {
+        self.counters.withLock { $0 }
+    }
+
+    func register(_ function: String, as node: NodeID) {
+        self.nodes.withLock { $0[function] = node }
+    }
+
+    func update(_ change: (inout LifecycleCounters) -> Void) {
+        self.counters.withLock { change(&$0) }
+    }
+
+    /// Counts an invocation of a function's primary; when it landed on another instance
+    /// than `previous`, the primary was reclaimed, and the chunks the new instance lacks
+    /// are lost.
+    func invoked(_ invocation: any FunctionInvocation, replacing previous: UInt64?) async {
+        self.update { counters in
+            counters.invocations += 1
+            counters.coldStarts += invocation.isColdStart ? 1 : 0
+        }
+        guard let previous, previous != invocation.instanceID else { return }
+        let mapped = self.nodes.withLock { $0[invocation.function] }.map(self.state.chunkCount(of:)) ?? 0
+        var held = 0
+        if !invocation.isColdStart, let answer = try? await invocation.transport.request(Frame(.syncStatus, payloadChecksum: 0)), answer.opcode == .syncMark {
+            held = Int((try? SyncMessage(from: answer))?.chunkCount ?? 0)
+        }
+        self.update { counters in
+            counters.reclaimsSeen += 1
+            counters.failovers += invocation.isColdStart ? 0 : 1
+            counters.chunksLost += max(mapped - held, 0)
+        }
+    }
+}
