@@ -139,6 +139,9 @@ let package = Package(
             name: "infinicache-proxy",
             dependencies: [
                 "InfiniCacheProxy",
+                "InfiniCacheCluster",
+                "FunctionPlatform",
+                "LocalFunctionPlatform",
                 "InfiniCacheCommandSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

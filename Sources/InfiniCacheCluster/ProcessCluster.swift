@@ -11,9 +11,10 @@ public final class ProcessCluster {
     public let nodeProcesses: [Process]
     private let proxyProcess: Process
 
-    /// Starts a proxy on free loopback ports and `nodeCount` nodes of `nodeCapacityMiB`
-    /// each; node 0 answers every request `straggler` late, when given.
-    public init(executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil) throws {
+    /// Starts a proxy on free loopback ports, with `proxyArguments` added to its command
+    /// line, and `nodeCount` nodes of `nodeCapacityMiB` each; node 0 answers every request
+    /// `straggler` late, when given.
+    public init(executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil, proxyArguments: [String] = []) throws {
         func executable(_ name: String) throws -> URL {
             let url = directory.appendingPathComponent(name)
             guard FileManager.default.isExecutableFile(atPath: url.path) else {
@@ -23,7 +24,7 @@ public final class ProcessCluster {
         }
         let environment = ["INFINICACHE_TOKEN": "cluster-\(UInt64.random(in: 0...UInt64.max))"]
         let output = Pipe()
-        let proxy = try Self.launch(try executable("infinicache-proxy"), ["--client-port", "0", "--node-port", "0", "--log-level", "error"], environment: environment, output: output)
+        let proxy = try Self.launch(try executable("infinicache-proxy"), ["--client-port", "0", "--node-port", "0", "--log-level", "error"] + proxyArguments, environment: environment, output: output)
         // The proxy prints "ready client-port=N node-port=M" once both ports are bound.
         let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         func port(_ name: String) -> Int? {

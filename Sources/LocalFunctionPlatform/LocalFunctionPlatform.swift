@@ -1,14 +1,13 @@
-import ChunkTransport
 public import FunctionPlatform
 import Foundation
-import InfiniCacheNode
 public import Logging
 import Synchronization
 
-/// A ``FunctionPlatform`` on this machine: every instance is an in-process ``CacheNode``
-/// with memory of its own, started on invocation, frozen between invocations (its
-/// connection refuses requests until it is invoked again), and reclaimed by a
-/// ``ReclaimPolicy`` or on demand ("chaos").
+/// A ``FunctionPlatform`` on this machine: every instance is a cache node with memory of
+/// its own — in this process or a process of its own, as its ``InstanceLauncher`` decides —
+/// started on invocation, frozen between invocations (its invocation handles refuse
+/// requests, and a process is stopped), and reclaimed by a ``ReclaimPolicy`` or on demand
+/// ("chaos").
 ///
 /// Time comes from a ``PlatformClock``; ``tick()`` applies what time did since the last
 /// tick: serving instances that have been idle for the extension window return at the
@@ -57,14 +56,16 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         public var id: UInt64
         /// Whether an invocation is running on it.
         public var isRunning: Bool
-        /// Chunks in its memory.
-        public var chunkCount: Int
+        /// Chunks in its memory, when the launcher can see inside the instance.
+        public var chunkCount: Int?
     }
 
     struct Slot {
-        let instance: LocalInstance
+        let id: UInt64
+        let instance: any PlatformInstance
+        let meter: ActivityMeter
         /// Counts the instance's invocations, so a handle to an ended one stays ended.
-        var invocation: UInt64 = 0
+        var invocation: UInt64 = 1
         var running: (since: Duration, payload: InvocationPayload)?
         var idleSince: Duration
     }
@@ -86,13 +87,22 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     /// The platform's settings.
     public let configuration: Configuration
     let clock: any PlatformClock
+    private let launcher: any InstanceLauncher
     private let logger: Logger
     let state: Mutex<State>
 
-    /// Deploys `functions` (names must be distinct); no instance runs until invoked.
-    public init(functions: [String], configuration: Configuration = Configuration(), clock: any PlatformClock = SystemPlatformClock(), logger: Logger = Logger(label: "infinicache.platform")) {
+    /// Deploys `functions` (names must be distinct) whose instances `launcher` starts; no
+    /// instance runs until invoked.
+    public init(
+        functions: [String],
+        configuration: Configuration = Configuration(),
+        launcher: any InstanceLauncher = InProcessLauncher(),
+        clock: any PlatformClock = SystemPlatformClock(),
+        logger: Logger = Logger(label: "infinicache.platform")
+    ) {
         self.configuration = configuration
         self.clock = clock
+        self.launcher = launcher
         self.logger = logger
         let deployed = Dictionary(functions.map { ($0, Function(usage: FunctionUsage(function: $0, memoryMiB: configuration.memoryMiB))) }, uniquingKeysWith: { first, _ in first })
         self.state = Mutex(State(functions: deployed, lastTick: clock.now, random: SeededRandom(seed: configuration.reclaimPolicy.seed)))
@@ -100,32 +110,43 @@ public final class LocalFunctionPlatform: FunctionPlatform {
 
     public func invoke(_ function: String, payload: InvocationPayload) async throws(PlatformError) -> any FunctionInvocation {
         let now = self.clock.now
-        let started = try self.state.withLock { state throws(PlatformError) -> (slot: Slot, coldStart: Bool) in
+        let warm = try self.state.withLock { state throws(PlatformError) -> Slot? in
             guard var deployed = state.functions[function] else {
                 throw PlatformError(.unknownFunction, "no function named \(function) is deployed")
             }
-            defer { state.functions[function] = deployed }
-            deployed.usage.invocations += 1
-            if let index = deployed.slots.firstIndex(where: { $0.running == nil }) {
-                deployed.slots[index].invocation += 1
-                deployed.slots[index].running = (now, payload)
-                deployed.slots[index].instance.activity.touch()
-                return (deployed.slots[index], false)
+            guard let index = deployed.slots.firstIndex(where: { $0.running == nil }) else {
+                return nil
             }
-            let instance = LocalInstance(
-                id: state.nextInstanceID,
-                function: function,
-                node: CacheNode(capacity: self.configuration.nodeCapacity, logger: self.logger),
-                respondDelay: self.configuration.respondDelays[function],
-                clock: self.clock
-            )
-            state.nextInstanceID += 1
-            deployed.usage.coldStarts += 1
-            let slot = Slot(instance: instance, invocation: 1, running: (now, payload), idleSince: now)
-            deployed.slots.append(slot)
-            return (slot, true)
+            deployed.usage.invocations += 1
+            deployed.slots[index].invocation += 1
+            deployed.slots[index].running = (now, payload)
+            deployed.slots[index].meter.touch()
+            deployed.slots[index].instance.thaw()
+            state.functions[function] = deployed
+            return deployed.slots[index]
         }
-        return LocalInvocation(platform: self, instance: started.slot.instance, invocation: started.slot.invocation, isColdStart: started.coldStart)
+        if let warm {
+            return LocalInvocation(platform: self, slot: warm, function: function, isColdStart: false)
+        }
+        // No idle instance: a new one, whose start may take a while (a process launches).
+        let id = self.state.withLock { state in
+            defer { state.nextInstanceID += 1 }
+            return state.nextInstanceID
+        }
+        let instance: any PlatformInstance
+        do {
+            instance = try await self.launcher.launch(function: function, instance: id, capacity: self.configuration.nodeCapacity, respondDelay: self.configuration.respondDelays[function])
+        } catch {
+            throw PlatformError(.invocationFailed, "instance \(id) of \(function) did not start: \(error)")
+        }
+        let started = self.clock.now
+        let slot = Slot(id: id, instance: instance, meter: ActivityMeter(clock: self.clock), running: (started, payload), idleSince: started)
+        self.state.withLock { state in
+            state.functions[function]?.usage.invocations += 1
+            state.functions[function]?.usage.coldStarts += 1
+            state.functions[function]?.slots.append(slot)
+        }
+        return LocalInvocation(platform: self, slot: slot, function: function, isColdStart: true)
     }
 
     public func usage() -> [FunctionUsage] {
@@ -136,22 +157,22 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     /// extension window, and reclaims idle instances as the policy says.
     public func tick() async {
         let now = self.clock.now
-        let reclaimed = self.state.withLock { state -> [LocalInstance] in
+        let reclaimed = self.state.withLock { state -> [Slot] in
             let hours = (now - state.lastTick).seconds / 3600
             state.lastTick = now
-            var reclaimed: [LocalInstance] = []
+            var reclaimed: [Slot] = []
             for name in state.functions.keys.sorted() {
                 var function = state.functions[name]!
                 function.slots.removeAll { slot in
                     guard slot.running == nil else { return false }
                     guard self.shouldReclaim(idleSince: slot.idleSince, now: now, hours: hours, random: &state.random) else { return false }
-                    reclaimed.append(slot.instance)
+                    reclaimed.append(slot)
                     function.usage.reclaims += 1
                     return true
                 }
                 for index in function.slots.indices {
                     guard let running = function.slots[index].running, running.payload == .serve else { continue }
-                    let activity = function.slots[index].instance.activity.snapshot
+                    let activity = function.slots[index].meter.snapshot
                     guard activity.inFlight == 0 else { continue }
                     let idleFor = max(activity.lastActivity, running.since) + self.configuration.extensionWindow - running.since
                     let returnsAt = running.since + idleFor.roundedUp(to: self.configuration.billingGranularity)
@@ -170,45 +191,56 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     /// gone and requests in flight to it fail. A running invocation is billed up to now.
     public func reclaim(_ function: String, instance id: UInt64) async {
         let now = self.clock.now
-        let instance = self.state.withLock { state -> LocalInstance? in
-            guard var deployed = state.functions[function], let index = deployed.slots.firstIndex(where: { $0.instance.id == id }) else { return nil }
+        let slot = self.state.withLock { state -> Slot? in
+            guard var deployed = state.functions[function], let index = deployed.slots.firstIndex(where: { $0.id == id }) else { return nil }
             if deployed.slots[index].running != nil {
                 Self.finish(&deployed, index, at: now, granularity: self.configuration.billingGranularity)
             }
             deployed.usage.reclaims += 1
-            let instance = deployed.slots.remove(at: index).instance
+            let slot = deployed.slots.remove(at: index)
             state.functions[function] = deployed
-            return instance
+            return slot
         }
-        await self.discard(instance.map { [$0] } ?? [])
+        await self.discard(slot.map { [$0] } ?? [])
+    }
+
+    /// Destroys every instance, as when the platform shuts down (processes are killed).
+    public func shutdown() async {
+        let slots = self.state.withLock { state -> [Slot] in
+            defer {
+                for name in state.functions.keys { state.functions[name]?.slots.removeAll() }
+            }
+            return state.functions.values.flatMap(\.slots)
+        }
+        await self.discard(slots)
     }
 
     /// The live instances of `function`, oldest first.
     public func instances(of function: String) -> [InstanceInfo] {
         self.state.withLock { state in
             (state.functions[function]?.slots ?? []).map {
-                InstanceInfo(id: $0.instance.id, isRunning: $0.running != nil, chunkCount: $0.instance.node.store.chunkCount)
+                InstanceInfo(id: $0.id, isRunning: $0.running != nil, chunkCount: $0.instance.chunkCount)
             }
         }
     }
 
     // MARK: Invocation handles
 
-    func isRunning(_ instance: LocalInstance, invocation: UInt64) -> Bool {
+    func isRunning(_ function: String, instance id: UInt64, invocation: UInt64) -> Bool {
         self.state.withLock { state in
-            state.functions[instance.function]?.slots.first { $0.instance === instance }.map { $0.invocation == invocation && $0.running != nil } ?? false
+            state.functions[function]?.slots.first { $0.id == id }.map { $0.invocation == invocation && $0.running != nil } ?? false
         }
     }
 
-    func end(_ instance: LocalInstance, invocation: UInt64) {
+    func end(_ function: String, instance id: UInt64, invocation: UInt64) {
         let now = self.clock.now
         self.state.withLock { state in
-            guard var function = state.functions[instance.function],
-                let index = function.slots.firstIndex(where: { $0.instance === instance }),
-                function.slots[index].invocation == invocation, function.slots[index].running != nil
+            guard var deployed = state.functions[function],
+                let index = deployed.slots.firstIndex(where: { $0.id == id }),
+                deployed.slots[index].invocation == invocation, deployed.slots[index].running != nil
             else { return }
-            Self.finish(&function, index, at: now, granularity: self.configuration.billingGranularity)
-            state.functions[instance.function] = function
+            Self.finish(&deployed, index, at: now, granularity: self.configuration.billingGranularity)
+            state.functions[function] = deployed
         }
     }
 
@@ -231,13 +263,13 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         function.usage.billedDuration += billed
         function.slots[index].running = nil
         function.slots[index].idleSince = end
+        function.slots[index].instance.freeze()
     }
 
-    private func discard(_ instances: [LocalInstance]) async {
-        for instance in instances {
-            instance.node.store.removeAll()
-            await instance.link.close()
-            self.logger.debug("instance reclaimed", metadata: ["function": "\(instance.function)", "instance": "\(instance.id)"])
+    private func discard(_ slots: [Slot]) async {
+        for slot in slots {
+            await slot.instance.destroy()
+            self.logger.debug("instance destroyed", metadata: ["instance": "\(slot.id)"])
         }
     }
 }

@@ -33,14 +33,19 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
 
+    @OptionGroup(title: "Serverless functions") var functions: FunctionOptions
+
     func run() async throws {
         let logger = try self.service.bootstrapLogging(label: "infinicache.proxy")
         let token = try self.service.resolvedToken()
         let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
         let server = try await ProxyServer.start(proxy: proxy, host: self.host, clientPort: self.clientPort, nodePort: self.nodePort, token: token)
+        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let lifecycle = try await self.functions.start(proxy: proxy, executables: executables, logger: logger)
         FileHandle.standardOutput.write(Data("ready client-port=\(server.clientPort) node-port=\(server.nodePort)\n".utf8))
-        logger.info("proxy listening", metadata: ["clients": "\(self.host):\(server.clientPort)", "nodes": "\(self.host):\(server.nodePort)"])
-        let group = ServiceGroup(services: [ProxyService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        logger.info("proxy listening", metadata: ["clients": "\(self.host):\(server.clientPort)", "nodes": "\(self.host):\(server.nodePort)", "functions": "\(self.functions.functions)"])
+        let services: [any Service] = [ProxyService(server: server)] + (lifecycle.map { [$0] } ?? [])
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 }

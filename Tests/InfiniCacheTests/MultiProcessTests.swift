@@ -1,6 +1,10 @@
+import ChunkTransport
 import Foundation
+import FunctionPlatform
 import InfiniCacheClient
 import InfiniCacheCluster
+import InfiniCacheProxy
+import LocalFunctionPlatform
 import NIOCore
 import TestSupport
 import Testing
@@ -27,5 +31,89 @@ struct MultiProcessTests {
             #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))), "after losing 2 nodes")
         }
         await client.close()
+    }
+
+    @Test("functions as infinicache-node processes: stopped between invocations, and failing over to their backups when killed")
+    func serverlessProcesses() async throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let launcher = try await ProcessLauncher.start(executables: directory)
+        let clock = SystemPlatformClock()
+        let functions = (0..<12).map { "function-\($0)" }
+        let platform = LocalFunctionPlatform(
+            functions: functions,
+            configuration: LocalFunctionPlatform.Configuration(nodeCapacity: 64 << 20, extensionWindow: .milliseconds(200)),
+            launcher: launcher,
+            clock: clock
+        )
+        let proxy = InfiniCacheProxy()
+        let lifecycle = FunctionLifecycle(
+            proxy: proxy,
+            platform: platform,
+            functions: functions,
+            nodeCapacity: 64 << 20,
+            configuration: FunctionLifecycle.Configuration(warmUpInterval: nil, backupInterval: nil),
+            clock: clock
+        )
+        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]])
+        do {
+            let values = (0..<3).map { ByteBuffer(bytes: randomBytes(count: (1 << 20) + $0, seed: UInt64(200 + $0))) }
+            for (index, value) in values.enumerated() {
+                try await client.put("s\(index)", value)
+            }
+            await lifecycle.backUp()
+            #expect(lifecycle.report().counters.syncs == 12)
+            // Idle past the extension window: every invocation returns, its process stops.
+            try await Task.sleep(for: .milliseconds(400))
+            await platform.tick()
+            let processes = launcher.processIDs
+            #expect(processes.count == 24, "a primary and a backup per function")
+            // A stop signal takes effect once the kernel schedules the process.
+            for _ in 0..<200 where !processes.values.allSatisfy({ Self.state(of: $0) == "T" }) {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(processes.values.allSatisfy { Self.state(of: $0) == "T" }, "\(processes.values.map { Self.state(of: $0) ?? "?" })")
+            for function in functions {
+                if let primary = platform.instances(of: function).first {
+                    await platform.reclaim(function, instance: primary.id)
+                }
+            }
+            for (index, value) in values.enumerated() {
+                #expect(try await client.get("s\(index)") == value, "served by the backups")
+            }
+            #expect(lifecycle.report().counters.failovers >= 10)
+        } catch {
+            Issue.record(error)
+        }
+        await client.close()
+        await platform.shutdown()
+        await launcher.close()
+    }
+
+    @Test("infinicache-proxy --functions runs its nodes as functions it invokes, and reports the lifecycle")
+    func proxyWithFunctions() async throws {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let cluster = try ProcessCluster(
+            executables: directory,
+            nodeCount: 0,
+            nodeCapacityMiB: 64,
+            proxyArguments: ["--functions", "12", "--function-capacity-mib", "64", "--extension-window-ms", "200"]
+        )
+        defer { cluster.stop() }
+        let client = try await cluster.connectClient()
+        let value = ByteBuffer(bytes: randomBytes(count: 3 << 20, seed: 300))
+        try await client.put("f", value)
+        #expect(try await client.get("f") == value)
+        let statistics = try JSONDecoder().decode(ProxyStatistics.self, from: Data(try await client.statistics().utf8))
+        #expect(statistics.nodes.count == 12)
+        let counters = try #require(statistics.lifecycle?.counters)
+        #expect(counters.invocations >= 12 && counters.coldStarts == 12)
+        #expect(try #require(statistics.lifecycle?.bill).total > 0)
+        await client.close()
+    }
+
+    /// The state letter of process `pid` in /proc (`T`: stopped by a signal).
+    private static func state(of pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: end)...].split(separator: " ").first.map(String.init)
     }
 }
