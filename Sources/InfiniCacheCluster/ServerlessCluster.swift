@@ -45,10 +45,16 @@ public final class ServerlessCluster: Sendable {
     }
 
     /// Moves simulated time forward in steps of at most `step`, ticking the platform
-    /// (returns and reclaims) and the lifecycle (warm-up and backup) after each.
+    /// (returns and reclaims) and the lifecycle (warm-up and backup) after each. Before
+    /// each step it lets requests still being served finish (for up to 100 ms of real
+    /// time), so that work done at one simulated instant is not billed at a later one.
     public func advance(by duration: Duration, step: Duration = .seconds(1)) async {
         var remaining = duration
         while remaining > .zero {
+            let patience = ContinuousClock.now + .milliseconds(100)
+            while self.platform.requestsInFlight > 0, ContinuousClock.now < patience {
+                try? await Task.sleep(for: .microseconds(50))
+            }
             let move = min(step, remaining)
             self.clock.advance(by: move)
             remaining -= move

@@ -224,6 +224,13 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         }
     }
 
+    /// Requests the instances are serving now, over all functions.
+    public var requestsInFlight: Int {
+        self.state.withLock { state in
+            state.functions.values.reduce(0) { sum, function in sum + function.slots.reduce(0) { $0 + $1.meter.snapshot.inFlight } }
+        }
+    }
+
     // MARK: Invocation handles
 
     func isRunning(_ function: String, instance id: UInt64, invocation: UInt64) -> Bool {

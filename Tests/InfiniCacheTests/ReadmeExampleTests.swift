@@ -1,5 +1,7 @@
+import FunctionPlatform
 import InfiniCacheClient
 import InfiniCacheCluster
+import InfiniCacheProxy
 import NIOCore
 import Testing
 
@@ -24,6 +26,29 @@ struct ReadmeClientExampleTests {
         #expect(try await client.exists("photo"))
         #expect(try await client.delete("photo"))
         #expect(try await client.get("photo") == nil)
+        await cluster.stop()
+    }
+}
+
+// The README's serverless snippet, kept compiling and correct here.
+@Suite("README serverless example")
+struct ReadmeServerlessExampleTests {
+    @Test("a backup taken, every primary reclaimed, the object still read")
+    func serverlessSnippet() async throws {
+        // 12 functions on a simulated clock, warm-up every minute and backup every 5 minutes.
+        let cluster = try ServerlessCluster(functionCount: 12)
+        try await cluster.client.put("clip", ByteBuffer(bytes: Array(repeating: 7, count: 1 << 20)))
+        await cluster.advance(by: .seconds(6 * 60))          // warm-ups at 1…6 min, a backup at 5 min
+        await cluster.reclaimEveryPrimary()                 // the provider takes every primary
+        let clip = try await cluster.client.get("clip")     // served by the backups
+        #expect(clip == ByteBuffer(bytes: Array(repeating: 7, count: 1 << 20)))
+        var report = cluster.lifecycle.report()             // failovers: 12, chunks lost: 0, the bill
+        for _ in 0..<500 where report.counters.failovers < 12 {
+            try await Task.sleep(for: .milliseconds(2))
+            report = cluster.lifecycle.report()
+        }
+        #expect(report.counters.failovers == 12 && report.counters.chunksLost == 0)
+        #expect(report.bill.total > 0 && report.bill.total < report.bill.alwaysOnCost)
         await cluster.stop()
     }
 }
