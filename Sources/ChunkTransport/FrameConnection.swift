@@ -21,6 +21,11 @@ public final class FrameConnection: NodeTransport {
         self.channel.remoteAddress
     }
 
+    /// Whether the connection is still open.
+    public var isOpen: Bool {
+        self.channel.isActive
+    }
+
     /// Completes when the connection has closed, for whatever reason.
     public var closeFuture: EventLoopFuture<Void> {
         self.channel.closeFuture

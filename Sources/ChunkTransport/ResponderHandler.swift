@@ -90,10 +90,12 @@ final class ResponderHandler: ChannelInboundHandler {
                 }
                 return channel.writeAndFlush(response)
             }
-            // Waiting for every write would cost two thread hops per response; waiting only
-            // while the socket's buffer is full is enough backpressure. Writes stay in order
-            // because the event loop runs submitted work first in, first out.
-            if !channel.isWritable {
+            // Waiting for every small write would cost two thread hops per response, most
+            // of a small chunk's latency. Large ones are waited for (the hops are cheap
+            // beside their bytes), and small ones while the socket's buffer is full, so a
+            // responder streaming many frames cannot queue without bound. Writes stay in
+            // order because the event loop runs submitted work first in, first out.
+            if !channel.isWritable || response.payload.readableBytes >= 64 << 10 {
                 try await written.get()
             }
         }

@@ -4,7 +4,7 @@ import NIOCore
 /// ``Opcode/syncBegin``, ``Opcode/syncCommit``): which store a backup mirrors and how far.
 ///
 /// Payload layout (little-endian, 25 bytes): store id (8), sequence (8), chunk count (8),
-/// flags (1; bit 0: full copy).
+/// flags (1; bit 0: full copy, bit 1: more changes follow).
 public struct SyncMessage: Sendable, Hashable {
     /// The chunk store the mark refers to; 0 when there is none (a backup never synced).
     public var storeID: UInt64
@@ -14,19 +14,22 @@ public struct SyncMessage: Sendable, Hashable {
     public var chunkCount: UInt64
     /// The delta is a full copy: the receiver drops what it held before applying it.
     public var isFullCopy: Bool
+    /// The delta stops short of the sender's latest change: ask again from this mark.
+    public var hasMore: Bool
 
     /// Creates a message.
-    public init(storeID: UInt64, sequence: UInt64, chunkCount: UInt64 = 0, isFullCopy: Bool = false) {
+    public init(storeID: UInt64, sequence: UInt64, chunkCount: UInt64 = 0, isFullCopy: Bool = false, hasMore: Bool = false) {
         self.storeID = storeID
         self.sequence = sequence
         self.chunkCount = chunkCount
         self.isFullCopy = isFullCopy
+        self.hasMore = hasMore
     }
 
     /// A frame with opcode `opcode` carrying this message.
     public func frame(_ opcode: Opcode) -> Frame {
         var payload = ByteBuffer()
-        payload.writeMultipleIntegers(self.storeID, self.sequence, self.chunkCount, self.isFullCopy ? UInt8(1) : 0, endianness: .little)
+        payload.writeMultipleIntegers(self.storeID, self.sequence, self.chunkCount, (self.isFullCopy ? UInt8(1) : 0) | (self.hasMore ? 2 : 0), endianness: .little)
         return Frame(opcode, payload: payload)
     }
 
@@ -42,6 +45,9 @@ public struct SyncMessage: Sendable, Hashable {
         else {
             throw WireError(.malformedMessage, "\(frame.opcode) payload of \(frame.payload.readableBytes) bytes is not a sync message")
         }
-        self.init(storeID: storeID, sequence: sequence, chunkCount: chunkCount, isFullCopy: flags & 1 != 0)
+        guard flags & ~3 == 0 else {
+            throw WireError(.malformedMessage, "sync message flags 0x\(String(flags, radix: 16)) set undefined bits")
+        }
+        self.init(storeID: storeID, sequence: sequence, chunkCount: chunkCount, isFullCopy: flags & 1 != 0, hasMore: flags & 2 != 0)
     }
 }

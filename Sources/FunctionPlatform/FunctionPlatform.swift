@@ -1,7 +1,8 @@
 public import ChunkTransport
 
-/// Why the proxy invokes a function; a platform passes it to the instance as the
-/// invocation's payload.
+/// Why the proxy invokes a function: the invocation's payload. The local platform uses it
+/// to decide how the invocation ends (a serving one returns when idle; the others when
+/// the proxy ends them).
 public enum InvocationPayload: String, Sendable, Hashable, Codable {
     /// Serve the proxy's requests until idle.
     case serve
@@ -38,11 +39,11 @@ public protocol FunctionInvocation: Sendable {
     /// Whether the platform started a new instance (with empty memory) for it.
     var isColdStart: Bool { get }
     /// Requests to the instance. Once the invocation has ended they fail with a
-    /// ``TransportError``; if the instance is reclaimed meanwhile, outstanding requests
-    /// fail the same way.
+    /// ``TransportError``; the instance does not return while it serves one, but if it is
+    /// reclaimed, outstanding requests fail the same way.
     var transport: any NodeTransport { get }
     /// Whether the invocation is still running (not returned, not reclaimed).
     var isRunning: Bool { get }
-    /// Asks the instance to return now (after a warm-up or a backup).
+    /// Asks the instance to return: now, or after the requests it is serving.
     func end()
 }

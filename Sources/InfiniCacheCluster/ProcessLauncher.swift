@@ -16,7 +16,7 @@ public final class ProcessLauncher: InstanceLauncher {
     private let token: String
     private let arrivals = ConnectionRendezvous()
     private let accepting: Task<Void, Never>
-    private let processes = Mutex<[UInt64: Process]>([:])
+    private let processes = ProcessTable()
 
     private init(executable: URL, listener: NodeListener, token: String) {
         self.executable = executable
@@ -58,8 +58,10 @@ public final class ProcessLauncher: InstanceLauncher {
         let process = try ProcessCluster.launch(self.executable, arguments, environment: ["INFINICACHE_TOKEN": self.token])
         do {
             let connection = try await self.arrivals.connection(for: instance, within: .seconds(10))
-            self.processes.withLock { $0[instance] = process }
-            return ProcessInstance(process: process, connection: connection)
+            self.processes.insert(process, instance: instance)
+            return ProcessInstance(process: process, connection: connection) { [processes = self.processes] in
+                processes.remove(instance: instance)
+            }
         } catch {
             ProcessCluster.terminate([process], signal: SIGKILL)
             throw error
@@ -68,7 +70,7 @@ public final class ProcessLauncher: InstanceLauncher {
 
     /// The process id of every live instance, by instance id (for operators and tests).
     public var processIDs: [UInt64: Int32] {
-        self.processes.withLock { processes in processes.filter(\.value.isRunning).mapValues(\.processIdentifier) }
+        self.processes.identifiers
     }
 
     /// Stops listening; destroy the instances through the platform's `shutdown()` first.
@@ -78,18 +80,39 @@ public final class ProcessLauncher: InstanceLauncher {
     }
 }
 
+/// The live instance processes by instance id.
+final class ProcessTable: Sendable {
+    private let processes = Mutex<[UInt64: Process]>([:])
+
+    var identifiers: [UInt64: Int32] {
+        self.processes.withLock { $0.mapValues(\.processIdentifier) }
+    }
+
+    func insert(_ process: Process, instance: UInt64) {
+        self.processes.withLock { $0[instance] = process }
+    }
+
+    func remove(instance: UInt64) {
+        self.processes.withLock { _ = $0.removeValue(forKey: instance) }
+    }
+}
+
 /// An `infinicache-node` process serving one instance.
 final class ProcessInstance: PlatformInstance {
     private let process: Process
     private let link: FrameConnection
+    private let forget: @Sendable () -> Void
 
-    init(process: Process, connection: FrameConnection) {
+    init(process: Process, connection: FrameConnection, forget: @escaping @Sendable () -> Void) {
         self.process = process
         self.link = connection
+        self.forget = forget
     }
 
     var connection: any NodeTransport { self.link }
     var chunkCount: Int? { nil }
+    /// A process that exits closes its connection.
+    var isAlive: Bool { self.link.isOpen }
 
     func freeze() {
         kill(self.process.processIdentifier, SIGSTOP)
@@ -100,7 +123,9 @@ final class ProcessInstance: PlatformInstance {
     }
 
     func destroy() async {
+        // SIGKILL ends even a stopped process at once, so reaping it is quick.
         ProcessCluster.terminate([self.process], signal: SIGKILL)
+        self.forget()
         await self.link.close()
     }
 }

@@ -8,7 +8,9 @@ public import Logging
 /// A serverless cache in one process on simulated time: a proxy whose nodes are functions
 /// of a ``LocalFunctionPlatform``, run by a ``FunctionLifecycle``, and a client. Time moves
 /// only through ``advance(by:)``, which ticks the platform and the lifecycle, so a run of
-/// hours takes seconds and repeats exactly: for tests and the availability benchmark.
+/// hours takes seconds: for tests and the availability benchmark. Work the proxy does in
+/// the background (deleting replaced chunks) races the simulated clock, so runs repeat
+/// closely but not exactly.
 public final class ServerlessCluster: Sendable {
     /// The simulated clock.
     public let clock: ManualClock

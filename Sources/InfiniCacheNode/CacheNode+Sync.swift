@@ -32,8 +32,9 @@ extension CacheNode {
         }
     }
 
-    /// Streams the changes since the backup's mark in the request: a head mark, the
-    /// changes in order, and the head mark again as the final response.
+    /// Streams the changes since the backup's mark in the request — at most a page of
+    /// them (see ``ChunkStore/delta(since:byteBudget:)``): a head mark, the changes in
+    /// order, and the head mark again as the final response.
     func sendDelta(for request: Frame, replies: ReplySink) async throws {
         let since: SyncMessage
         do {
@@ -42,7 +43,13 @@ extension CacheNode {
             throw ErrorMessage(.badRequest, error.message)
         }
         let delta = self.store.delta(since: since.storeID == 0 ? nil : SyncMark(storeID: since.storeID, sequence: since.sequence))
-        let head = SyncMessage(storeID: delta.head.storeID, sequence: delta.head.sequence, chunkCount: UInt64(self.store.chunkCount), isFullCopy: delta.isFullCopy)
+        let head = SyncMessage(
+            storeID: delta.head.storeID,
+            sequence: delta.head.sequence,
+            chunkCount: UInt64(self.store.chunkCount),
+            isFullCopy: delta.isFullCopy,
+            hasMore: delta.isPartial
+        )
         try await replies.send(head.frame(.syncMark), final: false)
         for change in delta.changes {
             switch change {

@@ -54,15 +54,12 @@ public final class ChunkStore: Sendable {
 
     /// Most payload bytes the store holds.
     public let capacity: Int
-    /// Tells this store's changes from any other's in a ``SyncMark``.
-    public let storeID: UInt64
     let state = Mutex(State())
 
     /// Creates an empty store holding at most `capacity` payload bytes. It keeps the last
     /// `retainedDeletes` deletes for delta sync; a backup further behind gets a full copy.
     public init(capacity: Int, retainedDeletes: Int = 65_536) {
         self.capacity = max(capacity, 0)
-        self.storeID = UInt64.random(in: 1...UInt64.max)
         self.state.withLock { $0.journal = ChangeJournal(retainedDeletes: retainedDeletes) }
     }
 
@@ -101,7 +98,7 @@ public final class ChunkStore: Sendable {
                 throw ErrorMessage(.capacityExceeded, "\(size) more bytes would exceed the node's cap of \(self.capacity) (\(state.usedBytes) used)")
             }
             state.usedBytes += size - replaced
-            state.chunks[address] = Entry(chunk: chunk, sequence: state.journal.nextSequence())
+            state.chunks[address] = Entry(chunk: chunk, sequence: state.journal.recordPut())
             state.addressesByKey[address.key, default: []].insert(address)
         }
     }

@@ -1,5 +1,6 @@
 public import FunctionPlatform
 public import Logging
+import ChunkWire
 import Synchronization
 
 /// Runs the proxy's cache nodes as serverless functions: registers each function with the
@@ -130,6 +131,11 @@ public final class FunctionLifecycle: Sendable {
             self.ledger.update { counters in
                 counters.invocations += 1
                 counters.coldStarts += backup.isColdStart ? 1 : 0
+            }
+            // The primary may have returned in between, and the platform then sends the
+            // backup's invocation to it: syncing an instance to itself would be no backup.
+            guard backup.instanceID != primary.instanceID else {
+                throw ErrorMessage(.unavailable, "the backup invocation landed on the primary instance \(primary.instanceID)")
             }
             let bytes = try await SyncRelay.sync(from: primary.transport, to: backup.transport)
             self.ledger.update { counters in

@@ -13,6 +13,7 @@ final class FunctionTransport: NodeTransport {
     private let ledger: LifecycleLedger
 
     private struct State {
+        var isClosed = false
         var current: (any FunctionInvocation)?
         var starting: Task<any FunctionInvocation, any Error>?
         /// The instance the mapped chunks were last seen on.
@@ -56,9 +57,13 @@ final class FunctionTransport: NodeTransport {
         return stream
     }
 
-    /// Ends the running invocation, if any.
+    /// Ends the running invocation, if any; later requests fail.
     func close() async {
-        self.state.withLock { $0.current }?.end()
+        let current = self.state.withLock { state in
+            state.isClosed = true
+            return state.current
+        }
+        current?.end()
     }
 
     /// Invokes the function briefly, unless an invocation is running: the provider keeps
@@ -78,7 +83,10 @@ final class FunctionTransport: NodeTransport {
             case running(any FunctionInvocation)
             case starting(Task<any FunctionInvocation, any Error>, started: Bool)
         }
-        let next: Next = self.state.withLock { state in
+        let next: Next? = self.state.withLock { state in
+            if state.isClosed {
+                return nil
+            }
             if let current = state.current, current.isRunning {
                 return .running(current)
             }
@@ -99,6 +107,8 @@ final class FunctionTransport: NodeTransport {
             return .starting(starting, started: true)
         }
         switch next {
+        case nil:
+            throw TransportError(.connectionClosed, "the transport to \(self.function) is closed")
         case .running(let invocation):
             return (invocation, false)
         case .starting(let task, let started):

@@ -13,8 +13,11 @@ public struct LifecycleCounters: Codable, Sendable, Hashable {
     public var failovers = 0
     /// Chunks the mapping places on a function that its new instance does not hold: all
     /// of them after a cold start, those written after the last sync after a failover.
+    /// An estimate from counts: chunks already lost and still mapped count again at the
+    /// next reclaim of the same function.
     public var chunksLost = 0
-    /// Delta syncs completed, and failed (the backup keeps its previous mark).
+    /// Delta syncs completed, and failed (the backup keeps the mark of the last page it
+    /// committed, or none, and the next sync starts from there).
     public var syncs = 0
     public var failedSyncs = 0
     /// Chunk payload bytes that crossed the relay from primaries to backups.

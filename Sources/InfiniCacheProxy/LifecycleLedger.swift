@@ -36,14 +36,17 @@ final class LifecycleLedger: Sendable {
         }
         guard let previous, previous != invocation.instanceID else { return }
         let mapped = self.nodes.withLock { $0[invocation.function] }.map(self.state.chunkCount(of:)) ?? 0
-        var held = 0
-        if !invocation.isColdStart, let answer = try? await invocation.transport.request(Frame(.syncStatus, payloadChecksum: 0)), answer.opcode == .syncMark {
-            held = Int((try? SyncMessage(from: answer))?.chunkCount ?? 0)
+        // A count, not a comparison of sets: chunks the new instance holds that the mapping
+        // no longer needs can hide lost ones. Unknown (the instance did not say) counts 0.
+        var held: Int? = 0
+        if !invocation.isColdStart {
+            let answer = try? await invocation.transport.request(Frame(.syncStatus, payloadChecksum: 0))
+            held = answer.flatMap { try? SyncMessage(from: $0.expecting(.syncMark)) }.map { Int(clamping: $0.chunkCount) }
         }
         self.update { counters in
             counters.reclaimsSeen += 1
             counters.failovers += invocation.isColdStart ? 0 : 1
-            counters.chunksLost += max(mapped - held, 0)
+            counters.chunksLost += held.map { max(mapped - $0, 0) } ?? 0
         }
     }
 }

@@ -18,6 +18,9 @@ public protocol PlatformInstance: Sendable {
     var connection: any NodeTransport { get }
     /// Chunks in the instance's memory, when the launcher can see inside it.
     var chunkCount: Int? { get }
+    /// False once the instance died on its own (a process crashed, its connection
+    /// closed): the platform then treats it as reclaimed.
+    var isAlive: Bool { get }
     /// The invocation returned: the instance stops running until ``thaw()``.
     func freeze()
     /// An invocation starts on the instance.
@@ -49,6 +52,7 @@ final class InProcessInstance: PlatformInstance {
 
     var connection: any NodeTransport { self.link }
     var chunkCount: Int? { self.node.store.chunkCount }
+    var isAlive: Bool { true }
 
     func freeze() {}
     func thaw() {}

@@ -63,11 +63,15 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     struct Slot {
         let id: UInt64
         let instance: any PlatformInstance
-        let meter: ActivityMeter
         /// Counts the instance's invocations, so a handle to an ended one stays ended.
         var invocation: UInt64 = 1
         var running: (since: Duration, payload: InvocationPayload)?
         var idleSince: Duration
+        /// Requests being served, and when the instance last started or finished one.
+        var inFlight = 0
+        var lastActivity: Duration
+        /// The invocation was asked to end while serving: it ends after its last request.
+        var endRequested = false
     }
 
     struct Function {
@@ -82,6 +86,7 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         var nextInstanceID: UInt64 = 1
         var lastTick: Duration
         var random: SeededRandom
+        var isShutDown = false
     }
 
     /// The platform's settings.
@@ -110,25 +115,38 @@ public final class LocalFunctionPlatform: FunctionPlatform {
 
     public func invoke(_ function: String, payload: InvocationPayload) async throws(PlatformError) -> any FunctionInvocation {
         let now = self.clock.now
-        let warm = try self.state.withLock { state throws(PlatformError) -> Slot? in
+        let (warm, dead) = try self.state.withLock { state throws(PlatformError) -> (Slot?, [Slot]) in
+            guard !state.isShutDown else {
+                throw PlatformError(.invocationFailed, "the platform has shut down")
+            }
             guard var deployed = state.functions[function] else {
                 throw PlatformError(.unknownFunction, "no function named \(function) is deployed")
             }
+            defer { state.functions[function] = deployed }
+            // An instance that died on its own (a crashed process) is gone, as if reclaimed.
+            let dead = deployed.slots.filter { $0.running == nil && !$0.instance.isAlive }
+            deployed.slots.removeAll { $0.running == nil && !$0.instance.isAlive }
+            deployed.usage.reclaims += dead.count
             guard let index = deployed.slots.firstIndex(where: { $0.running == nil }) else {
-                return nil
+                return (nil, dead)
             }
             deployed.usage.invocations += 1
             deployed.slots[index].invocation += 1
             deployed.slots[index].running = (now, payload)
-            deployed.slots[index].meter.touch()
+            deployed.slots[index].lastActivity = now
+            deployed.slots[index].endRequested = false
             deployed.slots[index].instance.thaw()
-            state.functions[function] = deployed
-            return deployed.slots[index]
+            return (deployed.slots[index], dead)
         }
+        await self.discard(dead)
         if let warm {
             return LocalInvocation(platform: self, slot: warm, function: function, isColdStart: false)
         }
-        // No idle instance: a new one, whose start may take a while (a process launches).
+        return try await self.coldStart(function, payload: payload)
+    }
+
+    /// Starts a new instance, which may take a while (a process launches).
+    private func coldStart(_ function: String, payload: InvocationPayload) async throws(PlatformError) -> any FunctionInvocation {
         let id = self.state.withLock { state in
             defer { state.nextInstanceID += 1 }
             return state.nextInstanceID
@@ -140,11 +158,17 @@ public final class LocalFunctionPlatform: FunctionPlatform {
             throw PlatformError(.invocationFailed, "instance \(id) of \(function) did not start: \(error)")
         }
         let started = self.clock.now
-        let slot = Slot(id: id, instance: instance, meter: ActivityMeter(clock: self.clock), running: (started, payload), idleSince: started)
-        self.state.withLock { state in
+        let slot = Slot(id: id, instance: instance, running: (started, payload), idleSince: started, lastActivity: started)
+        let accepted = self.state.withLock { state in
+            guard !state.isShutDown, state.functions[function] != nil else { return false }
             state.functions[function]?.usage.invocations += 1
             state.functions[function]?.usage.coldStarts += 1
             state.functions[function]?.slots.append(slot)
+            return true
+        }
+        guard accepted else {
+            await instance.destroy()
+            throw PlatformError(.invocationFailed, "the platform shut down while instance \(id) of \(function) started")
         }
         return LocalInvocation(platform: self, slot: slot, function: function, isColdStart: true)
     }
@@ -154,7 +178,8 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     }
 
     /// Applies the time passed since the last tick: returns serving instances idle for the
-    /// extension window, and reclaims idle instances as the policy says.
+    /// extension window, and reclaims idle instances as the policy says (and drops those
+    /// that died on their own).
     public func tick() async {
         let now = self.clock.now
         let reclaimed = self.state.withLock { state -> [Slot] in
@@ -165,16 +190,15 @@ public final class LocalFunctionPlatform: FunctionPlatform {
                 var function = state.functions[name]!
                 function.slots.removeAll { slot in
                     guard slot.running == nil else { return false }
-                    guard self.shouldReclaim(idleSince: slot.idleSince, now: now, hours: hours, random: &state.random) else { return false }
+                    guard !slot.instance.isAlive || self.shouldReclaim(idleSince: slot.idleSince, now: now, hours: hours, random: &state.random) else { return false }
                     reclaimed.append(slot)
                     function.usage.reclaims += 1
                     return true
                 }
                 for index in function.slots.indices {
-                    guard let running = function.slots[index].running, running.payload == .serve else { continue }
-                    let activity = function.slots[index].meter.snapshot
-                    guard activity.inFlight == 0 else { continue }
-                    let idleFor = max(activity.lastActivity, running.since) + self.configuration.extensionWindow - running.since
+                    let slot = function.slots[index]
+                    guard let running = slot.running, running.payload == .serve, slot.inFlight == 0 else { continue }
+                    let idleFor = max(slot.lastActivity, running.since) + self.configuration.extensionWindow - running.since
                     let returnsAt = running.since + idleFor.roundedUp(to: self.configuration.billingGranularity)
                     if now >= returnsAt {
                         Self.finish(&function, index, at: returnsAt, granularity: self.configuration.billingGranularity)
@@ -204,13 +228,23 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         await self.discard(slot.map { [$0] } ?? [])
     }
 
-    /// Destroys every instance, as when the platform shuts down (processes are killed).
+    /// Destroys every instance, billing running invocations up to now, and refuses
+    /// invocations from then on (processes are killed).
     public func shutdown() async {
+        let now = self.clock.now
         let slots = self.state.withLock { state -> [Slot] in
-            defer {
-                for name in state.functions.keys { state.functions[name]?.slots.removeAll() }
+            state.isShutDown = true
+            var slots: [Slot] = []
+            for name in state.functions.keys {
+                var function = state.functions[name]!
+                for index in function.slots.indices where function.slots[index].running != nil {
+                    Self.finish(&function, index, at: now, granularity: self.configuration.billingGranularity)
+                }
+                slots += function.slots
+                function.slots.removeAll()
+                state.functions[name] = function
             }
-            return state.functions.values.flatMap(\.slots)
+            return slots
         }
         await self.discard(slots)
     }
@@ -227,27 +261,7 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     /// Requests the instances are serving now, over all functions.
     public var requestsInFlight: Int {
         self.state.withLock { state in
-            state.functions.values.reduce(0) { sum, function in sum + function.slots.reduce(0) { $0 + $1.meter.snapshot.inFlight } }
-        }
-    }
-
-    // MARK: Invocation handles
-
-    func isRunning(_ function: String, instance id: UInt64, invocation: UInt64) -> Bool {
-        self.state.withLock { state in
-            state.functions[function]?.slots.first { $0.id == id }.map { $0.invocation == invocation && $0.running != nil } ?? false
-        }
-    }
-
-    func end(_ function: String, instance id: UInt64, invocation: UInt64) {
-        let now = self.clock.now
-        self.state.withLock { state in
-            guard var deployed = state.functions[function],
-                let index = deployed.slots.firstIndex(where: { $0.id == id }),
-                deployed.slots[index].invocation == invocation, deployed.slots[index].running != nil
-            else { return }
-            Self.finish(&deployed, index, at: now, granularity: self.configuration.billingGranularity)
-            state.functions[function] = deployed
+            state.functions.values.reduce(0) { sum, function in sum + function.slots.reduce(0) { $0 + $1.inFlight } }
         }
     }
 
@@ -263,12 +277,14 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         return Double.random(in: 0..<1, using: &random) < chance
     }
 
-    /// Ends the invocation on `slots[index]` at `end`, billing at least one unit.
-    private static func finish(_ function: inout Function, _ index: Int, at end: Duration, granularity: Duration) {
+    /// Ends the invocation on `slots[index]` at `end`, billing at least one unit, and
+    /// freezes the instance.
+    static func finish(_ function: inout Function, _ index: Int, at end: Duration, granularity: Duration) {
         guard let running = function.slots[index].running else { return }
         let billed = max((end - running.since).roundedUp(to: granularity), granularity)
         function.usage.billedDuration += billed
         function.slots[index].running = nil
+        function.slots[index].endRequested = false
         function.slots[index].idleSince = end
         function.slots[index].instance.freeze()
     }

@@ -10,7 +10,6 @@ final class LocalInvocation: FunctionInvocation {
     let invocation: UInt64
     let isColdStart: Bool
     let connection: any NodeTransport
-    let meter: ActivityMeter
 
     init(platform: LocalFunctionPlatform, slot: LocalFunctionPlatform.Slot, function: String, isColdStart: Bool) {
         self.platform = platform
@@ -19,7 +18,6 @@ final class LocalInvocation: FunctionInvocation {
         self.invocation = slot.invocation
         self.isColdStart = isColdStart
         self.connection = slot.instance.connection
-        self.meter = slot.meter
     }
 
     var isRunning: Bool { self.platform.isRunning(self.function, instance: self.instanceID, invocation: self.invocation) }
@@ -31,22 +29,21 @@ final class LocalInvocation: FunctionInvocation {
 }
 
 /// The instance's connection, open only while the invocation runs (a frozen instance
-/// serves nothing), with every request recorded on the instance's ``ActivityMeter`` until
-/// its last response, so that an instance never returns in the middle of a request.
+/// serves nothing). The platform counts every request until its last response, so an
+/// instance never returns or freezes in the middle of a request.
 struct InvocationTransport: NodeTransport {
     let invocation: LocalInvocation
 
     func send(_ request: Frame) -> FrameResponses {
         let (stream, continuation) = FrameResponses.makeStream()
-        guard self.invocation.isRunning else {
-            continuation.finish(throwing: TransportError(.connectionClosed, "the invocation of \(self.invocation.function) on instance \(self.invocation.instanceID) has ended"))
+        let invocation = self.invocation
+        guard invocation.platform.beginRequest(invocation.function, instance: invocation.instanceID, invocation: invocation.invocation) else {
+            continuation.finish(throwing: TransportError(.connectionClosed, "the invocation of \(invocation.function) on instance \(invocation.instanceID) has ended"))
             return stream
         }
-        let meter = self.invocation.meter
-        meter.begin()
-        let responses = self.invocation.connection.send(request)
+        let responses = invocation.connection.send(request)
         let relay = Task {
-            defer { meter.end() }
+            defer { invocation.platform.endRequest(invocation.function, instance: invocation.instanceID) }
             do {
                 for try await response in responses {
                     continuation.yield(response)
@@ -62,7 +59,8 @@ struct InvocationTransport: NodeTransport {
         return stream
     }
 
-    /// Ends the invocation; the instance keeps its connection for the next one.
+    /// Ends the invocation (after the requests it is serving); later requests through
+    /// it fail, and the instance keeps its connection for its next invocation.
     func close() async {
         self.invocation.end()
     }

@@ -84,21 +84,28 @@ struct FunctionOptions: ParsableArguments {
 }
 
 /// Ticks the platform (returns, reclaims) and the lifecycle (warm-up, backup) every
-/// second; on shutdown kills every function instance.
+/// second, in two loops so that a long backup never holds up returns and reclaims; on
+/// shutdown kills every function instance.
 struct LifecycleService: Service {
     let platform: LocalFunctionPlatform
     let lifecycle: FunctionLifecycle
     let launcher: ProcessLauncher
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await self.platform.tick()
-                await self.lifecycle.tick()
-                try await Task.sleep(for: .seconds(1))
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Self.everySecond { await self.platform.tick() } }
+                group.addTask { await Self.everySecond { await self.lifecycle.tick() } }
             }
         }
         await self.platform.shutdown()
         await self.launcher.close()
+    }
+
+    private static func everySecond(_ work: () async -> Void) async {
+        while !Task.isCancelled {
+            await work()
+            try? await Task.sleep(for: .seconds(1))
+        }
     }
 }

@@ -52,6 +52,24 @@ struct FunctionPlatformTests {
         }
     }
 
+    @Test("an invocation asked to end while it serves a request ends after the request")
+    func endWhileServing() async throws {
+        let clock = ManualClock()
+        let configuration = LocalFunctionPlatform.Configuration(respondDelays: ["f": .milliseconds(200)])
+        let platform = LocalFunctionPlatform(functions: ["f"], configuration: configuration, clock: clock)
+        let invocation = try await platform.invoke("f", payload: .warmUp)
+        let request = Task { try await self.probe(invocation) }
+        for _ in 0..<500 where platform.requestsInFlight == 0 {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        invocation.end()
+        #expect(invocation.isRunning, "the request in flight keeps it running")
+        await platform.tick()
+        #expect(invocation.isRunning)
+        #expect(try await request.value.opcode == .notFound)
+        #expect(!invocation.isRunning)
+    }
+
     @Test("a serving instance returns after the extension window, at the billing boundary")
     func idleReturn() async throws {
         let (platform, clock) = self.platform(granularity: .milliseconds(100))
@@ -163,12 +181,61 @@ struct ChunkStoreDeltaTests {
         #expect(behind.changes.count == 1)
     }
 
+    @Test("a delta in pages of a byte budget brings a backup up to date, deletes included")
+    func pages() throws {
+        let primary = ChunkStore(capacity: 1 << 20)
+        let backup = ChunkStore(capacity: 1 << 20)
+        for index in 0..<10 {
+            try primary.put(self.chunk(UInt8(index)), at: self.address("k\(index)"))
+        }
+        primary.delete(key: ByteBuffer(string: "k3"), version: 1)
+        try primary.put(self.chunk(99), at: self.address("k3"))
+        var mark = backup.backupMark
+        var pages = 0
+        repeat {
+            let delta = primary.delta(since: mark, byteBudget: 250)
+            #expect(delta.isFullCopy == (pages == 0))
+            backup.beginSync(fullCopy: delta.isFullCopy)
+            for change in delta.changes {
+                switch change {
+                case .put(let address, let chunk): try backup.put(chunk, at: address)
+                case .delete(let key, let version): backup.delete(key: key, version: version)
+                }
+            }
+            backup.commitSync(delta.head)
+            mark = delta.head
+            pages += 1
+            if !delta.isPartial { break }
+        } while pages < 20
+        #expect(pages == 5, "10 chunks of 100 bytes, 2 per 250-byte page")
+        #expect(backup.chunkCount == 10 && backup.chunk(at: self.address("k3"))?.payload == self.chunk(99).payload)
+        #expect(primary.delta(since: mark).changes.isEmpty)
+    }
+
+    @Test("a write outside a sync clears a backup's mark; a full copy gives the store a new id")
+    func markLifetime() throws {
+        let store = ChunkStore(capacity: 1 << 20)
+        let id = store.storeID
+        store.beginSync(fullCopy: true)
+        #expect(store.storeID != id)
+        try store.put(self.chunk(1), at: self.address("a"))
+        store.commitSync(SyncMark(storeID: 7, sequence: 1))
+        #expect(store.backupMark == SyncMark(storeID: 7, sequence: 1))
+        try store.put(self.chunk(2), at: self.address("b"))
+        #expect(store.backupMark == nil)
+    }
+
     @Test("a malformed sync message is a typed wire error")
     func malformed() throws {
         #expect(throws: WireError.self) {
             _ = try SyncMessage(from: Frame(.syncMark, payload: ByteBuffer(bytes: [1, 2, 3])))
         }
-        let message = SyncMessage(storeID: 7, sequence: 9, chunkCount: 3, isFullCopy: true)
+        var undefinedFlag = SyncMessage(storeID: 1, sequence: 1).frame(.syncMark)
+        undefinedFlag.payload.setInteger(UInt8(4), at: 24)
+        #expect(throws: WireError.self) {
+            _ = try SyncMessage(from: undefinedFlag)
+        }
+        let message = SyncMessage(storeID: 7, sequence: 9, chunkCount: 3, isFullCopy: true, hasMore: true)
         #expect(try SyncMessage(from: message.frame(.syncBegin)) == message)
     }
 }
