@@ -44,6 +44,7 @@ public protocol FunctionInvocation: Sendable {
     var transport: any NodeTransport { get }
     /// Whether the invocation is still running (not returned, not reclaimed).
     var isRunning: Bool { get }
-    /// Asks the instance to return: now, or after the requests it is serving.
+    /// Asks the instance to return: now, or once the requests it is serving (including
+    /// any that arrive meanwhile) have finished.
     func end()
 }

@@ -114,17 +114,18 @@ final class ProcessInstance: PlatformInstance {
     /// A process that exits closes its connection.
     var isAlive: Bool { self.link.isOpen }
 
+    // A process already reaped may have given its pid to another: signal only our own.
     func freeze() {
-        kill(self.process.processIdentifier, SIGSTOP)
+        if self.process.isRunning { kill(self.process.processIdentifier, SIGSTOP) }
     }
 
     func thaw() {
-        kill(self.process.processIdentifier, SIGCONT)
+        if self.process.isRunning { kill(self.process.processIdentifier, SIGCONT) }
     }
 
     func destroy() async {
         // SIGKILL ends even a stopped process at once, so reaping it is quick.
-        ProcessCluster.terminate([self.process], signal: SIGKILL)
+        if self.process.isRunning { ProcessCluster.terminate([self.process], signal: SIGKILL) }
         self.forget()
         await self.link.close()
     }

@@ -26,17 +26,19 @@ public final class ServerlessCluster: Sendable {
     public let functions: [String]
 
     /// Starts `functionCount` functions (none invoked yet), each holding
-    /// `platform.nodeCapacity` bytes; the platform, proxy and lifecycle log to `logger`.
+    /// `platform.nodeCapacity` bytes in an instance `launcher` starts in this process; the
+    /// platform, proxy and lifecycle log to `logger`.
     public init(
         functionCount: Int = 12,
         platform configuration: LocalFunctionPlatform.Configuration = LocalFunctionPlatform.Configuration(),
+        launcher: InProcessLauncher = InProcessLauncher(),
         lifecycle: FunctionLifecycle.Configuration = FunctionLifecycle.Configuration(),
         client: ClientConfiguration = ClientConfiguration(),
         logger: Logger = Logger(label: "infinicache.serverless")
     ) throws {
         let clock = ManualClock()
         let functions = (0..<functionCount).map { "function-\($0)" }
-        let platform = LocalFunctionPlatform(functions: functions, configuration: configuration, clock: clock, logger: logger)
+        let platform = LocalFunctionPlatform(functions: functions, configuration: configuration, launcher: launcher, clock: clock, logger: logger)
         let proxy = InfiniCacheProxy(logger: logger)
         self.clock = clock
         self.platform = platform

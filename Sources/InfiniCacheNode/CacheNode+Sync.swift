@@ -42,7 +42,7 @@ extension CacheNode {
         } catch {
             throw ErrorMessage(.badRequest, error.message)
         }
-        let delta = self.store.delta(since: since.storeID == 0 ? nil : SyncMark(storeID: since.storeID, sequence: since.sequence))
+        let delta = self.store.delta(since: since.storeID == 0 ? nil : SyncMark(storeID: since.storeID, sequence: since.sequence), byteBudget: self.syncPageBytes)
         let head = SyncMessage(
             storeID: delta.head.storeID,
             sequence: delta.head.sequence,

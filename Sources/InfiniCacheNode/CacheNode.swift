@@ -10,11 +10,15 @@ import NIOCore
 public struct CacheNode: FrameResponder {
     /// The node's chunks.
     public let store: ChunkStore
+    /// Chunk bytes per page of a delta sync it sends as a primary.
+    let syncPageBytes: Int
     private let logger: Logger
 
-    /// Creates a node whose store holds at most `capacity` payload bytes.
-    public init(capacity: Int, logger: Logger = Logger(label: "infinicache.node")) {
+    /// Creates a node whose store holds at most `capacity` payload bytes and which sends
+    /// delta syncs in pages of about `syncPageBytes` chunk bytes (default 16 MiB).
+    public init(capacity: Int, syncPageBytes: Int = 16 << 20, logger: Logger = Logger(label: "infinicache.node")) {
         self.store = ChunkStore(capacity: capacity)
+        self.syncPageBytes = syncPageBytes
         self.logger = logger
     }
 

@@ -18,24 +18,35 @@ enum SyncRelay {
         let status = try SyncMessage(from: try await backup.request(Frame(.syncStatus, payloadChecksum: 0)).expecting(.syncMark))
         var since = SyncMessage(storeID: status.storeID, sequence: status.sequence)
         var bytes = 0
-        while true {
+        for _ in 0..<Self.maximumPages {
+            try Task.checkCancellation()
             let (page, reached) = try await self.relayPage(since: since, from: primary, to: backup)
             bytes += page
             guard reached.hasMore else { return bytes }
+            // A page that does not move the mark forward would repeat for ever.
+            guard reached.storeID != since.storeID || reached.sequence > since.sequence else {
+                throw ErrorMessage(.protocolViolation, "a delta page made no progress from change \(since.sequence)")
+            }
             since = SyncMessage(storeID: reached.storeID, sequence: reached.sequence)
         }
+        throw ErrorMessage(.unavailable, "the primary changed faster than \(Self.maximumPages) pages could catch up with")
     }
+
+    /// Pages one sync may take (16 GiB at the nodes' 16 MiB pages) before it gives up on a
+    /// primary that is written faster than the relay copies.
+    static let maximumPages = 1024
 
     /// Relays one page of changes; returns its chunk bytes and the mark it reached.
     private static func relayPage(since: SyncMessage, from primary: any NodeTransport, to backup: any NodeTransport) async throws -> (Int, SyncMessage) {
         var bytes = 0
         var head: SyncMessage?
+        var committed: SyncMessage?
         for try await change in primary.send(since.frame(.syncDelta)) {
             switch change.opcode {
             case .syncMark:
                 let mark = try SyncMessage(from: change)
                 try await backup.request(mark.frame(head == nil ? .syncBegin : .syncCommit)).expecting(.stored)
-                head = mark
+                if head == nil { head = mark } else { committed = mark }
             case .chunkData:
                 var put = change
                 put.opcode = .putChunk
@@ -48,10 +59,11 @@ enum SyncRelay {
                 try change.expecting(.syncMark)
             }
         }
-        guard let head else {
-            throw ErrorMessage(.protocolViolation, "the primary ended its delta without a mark")
+        // A stream cut short (a cancelled sync) ends without the closing mark.
+        guard let committed else {
+            throw ErrorMessage(.unavailable, "the primary's delta ended before its closing mark")
         }
-        return (bytes, head)
+        return (bytes, committed)
     }
 }
 

@@ -33,11 +33,15 @@ public protocol PlatformInstance: Sendable {
 /// A frozen instance keeps running code (nothing is sent to it while frozen, because the
 /// platform's invocation handles refuse requests).
 public struct InProcessLauncher: InstanceLauncher {
-    /// Creates the launcher.
-    public init() {}
+    private let syncPageBytes: Int
+
+    /// Creates the launcher; its nodes send delta syncs in pages of `syncPageBytes`.
+    public init(syncPageBytes: Int = 16 << 20) {
+        self.syncPageBytes = syncPageBytes
+    }
 
     public func launch(function: String, instance: UInt64, capacity: Int, respondDelay: Duration?) async throws -> any PlatformInstance {
-        InProcessInstance(node: CacheNode(capacity: capacity), respondDelay: respondDelay)
+        InProcessInstance(node: CacheNode(capacity: capacity, syncPageBytes: self.syncPageBytes), respondDelay: respondDelay)
     }
 }
 

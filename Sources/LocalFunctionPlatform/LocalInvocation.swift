@@ -43,13 +43,23 @@ struct InvocationTransport: NodeTransport {
         }
         let responses = invocation.connection.send(request)
         let relay = Task {
-            defer { invocation.platform.endRequest(invocation.function, instance: invocation.instanceID) }
+            // The request ends before its final response is passed on, so that whoever
+            // reads it sees the instance's state after the request.
+            var ended = false
+            func end() {
+                if !ended { invocation.platform.endRequest(invocation.function, instance: invocation.instanceID) }
+                ended = true
+            }
+            defer { end() }
             do {
                 for try await response in responses {
+                    if !response.flags.contains(.more) { end() }
                     continuation.yield(response)
                 }
+                end()
                 continuation.finish()
             } catch {
+                end()
                 continuation.finish(throwing: error)
             }
         }
@@ -59,8 +69,9 @@ struct InvocationTransport: NodeTransport {
         return stream
     }
 
-    /// Ends the invocation (after the requests it is serving); later requests through
-    /// it fail, and the instance keeps its connection for its next invocation.
+    /// Ends the invocation: now, or once the requests it serves (including any that join
+    /// it meanwhile) have finished; requests after that fail. The instance keeps its
+    /// connection for its next invocation.
     func close() async {
         self.invocation.end()
     }

@@ -14,10 +14,12 @@ struct ServerlessLifecycleTests {
         warmUp: Duration? = .seconds(60),
         backup: Duration? = .seconds(300),
         policy: ReclaimPolicy = ReclaimPolicy(maximumIdleLifetime: nil),
-        respondDelays: [String: Duration] = [:]
+        respondDelays: [String: Duration] = [:],
+        syncPageBytes: Int = 16 << 20
     ) throws -> ServerlessCluster {
         try ServerlessCluster(
             platform: LocalFunctionPlatform.Configuration(nodeCapacity: 64 << 20, reclaimPolicy: policy, respondDelays: respondDelays),
+            launcher: InProcessLauncher(syncPageBytes: syncPageBytes),
             lifecycle: FunctionLifecycle.Configuration(warmUpInterval: warmUp, backupInterval: backup)
         )
     }
@@ -83,9 +85,10 @@ struct ServerlessLifecycleTests {
         await cluster.stop()
     }
 
-    @Test("delta sync relays only what changed since the last sync, deletes included")
-    func deltaSync() async throws {
-        let cluster = try self.cluster(warmUp: nil, backup: nil)
+    @Test("delta sync relays only what changed since the last sync, deletes included, in pages of any size", arguments: [16 << 20, 1])
+    func deltaSync(pageBytes: Int) async throws {
+        // One byte per page: every chunk travels in a page of its own.
+        let cluster = try self.cluster(warmUp: nil, backup: nil, syncPageBytes: pageBytes)
         try await cluster.client.put("a", self.value(1))
         let codedA = cluster.proxy.statistics().codedBytes
         await cluster.lifecycle.backUp()
