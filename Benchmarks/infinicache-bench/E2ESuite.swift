@@ -1,3 +1,4 @@
+import FunctionPlatform
 import Histogram
 import InfiniCacheClient
 import NIOCore

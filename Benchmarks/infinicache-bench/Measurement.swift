@@ -1,3 +1,5 @@
+import FunctionPlatform
+
 /// How long and how often each measurement runs.
 struct BenchSettings {
     /// Timed repetitions per figure; the median is reported.
@@ -52,13 +54,6 @@ func median(_ values: [Double]) -> Double {
     guard !sorted.isEmpty else { return 0 }
     let middle = sorted.count / 2
     return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = self.components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
 }
 
 /// Consumes a result so that the optimiser cannot drop the work that made it.

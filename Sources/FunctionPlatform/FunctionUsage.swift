@@ -30,9 +30,10 @@ public struct FunctionUsage: Sendable, Hashable, Codable {
     }
 }
 
+/// Arithmetic on durations the package's modules share (not public API).
 extension Duration {
     /// The duration in seconds, as a floating-point number.
-    public var seconds: Double {
+    package var seconds: Double {
         let (seconds, attoseconds) = self.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
@@ -41,7 +42,7 @@ extension Duration {
     /// `granularity` is not positive).
     /// Nanosecond precision, in integers: a float division could round 300 ms / 100 ms up
     /// to 4 units.
-    public func roundedUp(to granularity: Duration) -> Duration {
+    package func roundedUp(to granularity: Duration) -> Duration {
         let unit = granularity.nanoseconds
         guard unit > 0 else { return self }
         let units = (max(self.nanoseconds, 0) + unit - 1) / unit

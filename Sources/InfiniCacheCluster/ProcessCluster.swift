@@ -38,9 +38,8 @@ public final class ProcessCluster {
         do {
             for index in 0..<nodeCount {
                 var arguments = ["--proxy-port", "\(nodePort)", "--function-id", "node-\(index)", "--capacity-mib", "\(nodeCapacityMiB)", "--log-level", "error"]
-                if index == 0, let straggler {
-                    let (seconds, attoseconds) = straggler.components
-                    arguments += ["--respond-delay-ms", "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"]
+                if index == 0 {
+                    arguments += Self.respondDelayArguments(straggler)
                 }
                 nodes.append(try Self.launch(try executable("infinicache-node"), arguments, environment: environment))
             }
@@ -70,6 +69,13 @@ public final class ProcessCluster {
     /// Stops the proxy and every node still running.
     public func stop() {
         Self.terminate([self.proxyProcess] + self.nodeProcesses)
+    }
+
+    /// The `infinicache-node` arguments that delay every response by `delay` (none for nil).
+    static func respondDelayArguments(_ delay: Duration?) -> [String] {
+        guard let delay else { return [] }
+        let (seconds, attoseconds) = delay.components
+        return ["--respond-delay-ms", "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"]
     }
 
     /// Starts `executable` with `arguments`, its output discarded unless `output` is given.

@@ -1,6 +1,5 @@
 import ChunkTransport
 import ChunkWire
-import FunctionPlatform
 public import Foundation
 public import LocalFunctionPlatform
 import Synchronization
@@ -48,13 +47,10 @@ public final class ProcessLauncher: InstanceLauncher {
     }
 
     public func launch(function: String, instance: UInt64, capacity: Int, respondDelay: Duration?) async throws -> any PlatformInstance {
-        var arguments = [
+        let arguments = [
             "--proxy-port", "\(self.listener.port)", "--function-id", function, "--instance-id", "\(instance)",
             "--capacity-mib", "\((capacity + (1 << 20) - 1) >> 20)", "--log-level", "error",
-        ]
-        if let respondDelay {
-            arguments += ["--respond-delay-ms", "\(Int(respondDelay.seconds * 1000))"]
-        }
+        ] + ProcessCluster.respondDelayArguments(respondDelay)
         let process = try ProcessCluster.launch(self.executable, arguments, environment: ["INFINICACHE_TOKEN": self.token])
         do {
             let connection = try await self.arrivals.connection(for: instance, within: .seconds(10))

@@ -70,9 +70,7 @@ public final class FunctionLifecycle: Sendable {
         for transport in self.transports {
             ledger.register(transport.function, as: proxy.addNode(functionID: transport.function, capacity: nodeCapacity, transport: transport))
         }
-        proxy.reportLifecycle { [ledger, platform, clock, configuration] in
-            LifecycleReport(counters: ledger.snapshot, bill: configuration.costMeter.bill(for: platform.usage(), over: clock.now - now))
-        }
+        proxy.reportLifecycle { self.report() }
     }
 
     /// Runs the warm-up and the backup if they are due.
@@ -128,10 +126,7 @@ public final class FunctionLifecycle: Sendable {
             let primary = try await transport.invocation(payload: .serve).invocation
             let backup = try await self.platform.invoke(transport.function, payload: .backup)
             defer { backup.end() }
-            self.ledger.update { counters in
-                counters.invocations += 1
-                counters.coldStarts += backup.isColdStart ? 1 : 0
-            }
+            await self.ledger.invoked(backup, replacing: nil)
             // The primary may have returned in between, and the platform then sends the
             // backup's invocation to it: syncing an instance to itself would be no backup.
             guard backup.instanceID != primary.instanceID else {

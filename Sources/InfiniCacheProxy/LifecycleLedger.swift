@@ -26,9 +26,9 @@ final class LifecycleLedger: Sendable {
         self.counters.withLock { change(&$0) }
     }
 
-    /// Counts an invocation of a function's primary; when it landed on another instance
-    /// than `previous`, the primary was reclaimed, and the chunks the new instance lacks
-    /// are lost.
+    /// Counts an invocation. For one meant for the primary, `previous` is the instance the
+    /// primary was on: when the invocation landed elsewhere, the primary was reclaimed, and
+    /// the chunks the new instance lacks are lost. A backup invocation passes nil.
     func invoked(_ invocation: any FunctionInvocation, replacing previous: UInt64?) async {
         self.update { counters in
             counters.invocations += 1

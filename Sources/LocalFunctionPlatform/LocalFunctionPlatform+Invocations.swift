@@ -34,7 +34,7 @@ extension LocalFunctionPlatform {
             deployed.slots[index].inFlight -= 1
             deployed.slots[index].lastActivity = now
             if deployed.slots[index].endRequested, deployed.slots[index].inFlight == 0 {
-                Self.finish(&deployed, index, at: now, granularity: self.configuration.billingGranularity)
+                self.finish(&deployed, index, at: now)
             }
             state.functions[function] = deployed
         }
@@ -51,7 +51,7 @@ extension LocalFunctionPlatform {
             if deployed.slots[index].inFlight > 0 {
                 deployed.slots[index].endRequested = true
             } else {
-                Self.finish(&deployed, index, at: now, granularity: self.configuration.billingGranularity)
+                self.finish(&deployed, index, at: now)
             }
             state.functions[function] = deployed
         }

@@ -79,6 +79,15 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         /// that holds the data (the primary) keeps serving while it lives.
         var slots: [Slot] = []
         var usage: FunctionUsage
+
+        /// Removes the instances `isReclaimed` picks, counts them as reclaimed, and returns
+        /// them for destruction.
+        mutating func reclaim(where isReclaimed: (Slot) -> Bool) -> [Slot] {
+            let reclaimed = self.slots.filter(isReclaimed)
+            self.slots.removeAll { slot in reclaimed.contains { $0.id == slot.id } }
+            self.usage.reclaims += reclaimed.count
+            return reclaimed
+        }
     }
 
     struct State {
@@ -124,9 +133,7 @@ public final class LocalFunctionPlatform: FunctionPlatform {
             }
             defer { state.functions[function] = deployed }
             // An instance that died on its own (a crashed process) is gone, as if reclaimed.
-            let dead = deployed.slots.filter { $0.running == nil && !$0.instance.isAlive }
-            deployed.slots.removeAll { $0.running == nil && !$0.instance.isAlive }
-            deployed.usage.reclaims += dead.count
+            let dead = deployed.reclaim { $0.running == nil && !$0.instance.isAlive }
             guard let index = deployed.slots.firstIndex(where: { $0.running == nil }) else {
                 return (nil, dead)
             }
@@ -134,7 +141,6 @@ public final class LocalFunctionPlatform: FunctionPlatform {
             deployed.slots[index].invocation += 1
             deployed.slots[index].running = (now, payload)
             deployed.slots[index].lastActivity = now
-            deployed.slots[index].endRequested = false
             deployed.slots[index].instance.thaw()
             return (deployed.slots[index], dead)
         }
@@ -188,12 +194,9 @@ public final class LocalFunctionPlatform: FunctionPlatform {
             var reclaimed: [Slot] = []
             for name in state.functions.keys.sorted() {
                 var function = state.functions[name]!
-                function.slots.removeAll { slot in
-                    guard slot.running == nil else { return false }
-                    guard !slot.instance.isAlive || self.shouldReclaim(idleSince: slot.idleSince, now: now, hours: hours, random: &state.random) else { return false }
-                    reclaimed.append(slot)
-                    function.usage.reclaims += 1
-                    return true
+                reclaimed += function.reclaim { slot in
+                    slot.running == nil
+                        && (!slot.instance.isAlive || self.shouldReclaim(idleSince: slot.idleSince, now: now, hours: hours, random: &state.random))
                 }
                 for index in function.slots.indices {
                     let slot = function.slots[index]
@@ -201,7 +204,7 @@ public final class LocalFunctionPlatform: FunctionPlatform {
                     let idleFor = max(slot.lastActivity, running.since) + self.configuration.extensionWindow - running.since
                     let returnsAt = running.since + idleFor.roundedUp(to: self.configuration.billingGranularity)
                     if now >= returnsAt {
-                        Self.finish(&function, index, at: returnsAt, granularity: self.configuration.billingGranularity)
+                        self.finish(&function, index, at: returnsAt)
                     }
                 }
                 state.functions[name] = function
@@ -217,11 +220,8 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         let now = self.clock.now
         let slot = self.state.withLock { state -> Slot? in
             guard var deployed = state.functions[function], let index = deployed.slots.firstIndex(where: { $0.id == id }) else { return nil }
-            if deployed.slots[index].running != nil {
-                Self.finish(&deployed, index, at: now, granularity: self.configuration.billingGranularity)
-            }
-            deployed.usage.reclaims += 1
-            let slot = deployed.slots.remove(at: index)
+            self.finish(&deployed, index, at: now)
+            let slot = deployed.reclaim { $0.id == id }.first
             state.functions[function] = deployed
             return slot
         }
@@ -237,8 +237,8 @@ public final class LocalFunctionPlatform: FunctionPlatform {
             var slots: [Slot] = []
             for name in state.functions.keys {
                 var function = state.functions[name]!
-                for index in function.slots.indices where function.slots[index].running != nil {
-                    Self.finish(&function, index, at: now, granularity: self.configuration.billingGranularity)
+                for index in function.slots.indices {
+                    self.finish(&function, index, at: now)
                 }
                 slots += function.slots
                 function.slots.removeAll()
@@ -277,9 +277,10 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         return Double.random(in: 0..<1, using: &random) < chance
     }
 
-    /// Ends the invocation on `slots[index]` at `end`, billing at least one unit, and
-    /// freezes the instance.
-    static func finish(_ function: inout Function, _ index: Int, at end: Duration, granularity: Duration) {
+    /// Ends the invocation on `slots[index]`, if one runs, at `end`, billing at least one
+    /// unit, and freezes the instance.
+    func finish(_ function: inout Function, _ index: Int, at end: Duration) {
+        let granularity = self.configuration.billingGranularity
         guard let running = function.slots[index].running else { return }
         let billed = max((end - running.since).roundedUp(to: granularity), granularity)
         function.usage.billedDuration += billed
