@@ -33,11 +33,11 @@ extension InfiniCacheClient {
     /// ``InfiniCacheError`` with code `notFound` if the key is not cached. A large object is
     /// yielded stripe by stripe while later stripes are still in flight.
     public func stream(_ key: String) -> ObjectStream {
-        let (stream, continuation) = ObjectStream.makeStream()
-        let task = Task {
+        ObjectStream.produced { continuation in
+            let found: Bool
             do {
                 let reorder = StripeReorder(continuation: continuation)
-                let found = try await self.read(ByteBuffer(string: key)) { _ in
+                found = try await self.read(ByteBuffer(string: key)) { _ in
                 } stripe: { stripe, chunks, codec in
                     var bytes = ByteBuffer()
                     try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: stripe.length) { target in
@@ -46,17 +46,13 @@ extension InfiniCacheClient {
                     }
                     reorder.add(bytes, index: stripe.index)
                 }
-                if found {
-                    continuation.finish()
-                } else {
-                    continuation.finish(throwing: InfiniCacheError(.notFound, "\(key) is not cached"))
-                }
             } catch {
-                continuation.finish(throwing: Self.translate(error))
+                throw Self.translate(error)
+            }
+            guard found else {
+                throw InfiniCacheError(.notFound, "\(key) is not cached")
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
     /// Reads an object: `begin` gets its layout, then `stripe` is called once per stripe

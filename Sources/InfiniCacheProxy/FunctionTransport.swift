@@ -29,8 +29,7 @@ final class FunctionTransport: NodeTransport {
     }
 
     func send(_ request: Frame) -> FrameResponses {
-        let (stream, continuation) = FrameResponses.makeStream()
-        let task = Task {
+        FrameResponses.produced { continuation in
             for attempt in 0..<2 {
                 var answered = false
                 do {
@@ -39,22 +38,14 @@ final class FunctionTransport: NodeTransport {
                         answered = true
                         continuation.yield(response)
                     }
-                    continuation.finish()
                     return
                 } catch let error as TransportError where error.code == .connectionClosed && !answered && attempt == 0 {
                     // The instance returned or was reclaimed under the request: once more,
                     // on whichever instance the next invocation lands (the backup, after a reclaim).
                     continue
-                } catch {
-                    continuation.finish(throwing: error)
-                    return
                 }
             }
         }
-        continuation.onTermination = { termination in
-            if case .cancelled = termination { task.cancel() }
-        }
-        return stream
     }
 
     /// Ends the running invocation, if any; later requests fail.

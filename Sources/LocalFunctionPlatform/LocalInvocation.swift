@@ -35,14 +35,14 @@ struct InvocationTransport: NodeTransport {
     let invocation: LocalInvocation
 
     func send(_ request: Frame) -> FrameResponses {
-        let (stream, continuation) = FrameResponses.makeStream()
         let invocation = self.invocation
         guard invocation.platform.beginRequest(invocation.function, instance: invocation.instanceID, invocation: invocation.invocation) else {
+            let (stream, continuation) = FrameResponses.makeStream()
             continuation.finish(throwing: TransportError(.connectionClosed, "the invocation of \(invocation.function) on instance \(invocation.instanceID) has ended"))
             return stream
         }
         let responses = invocation.connection.send(request)
-        let relay = Task {
+        return FrameResponses.produced { continuation in
             // The request ends before its final response is passed on, so that whoever
             // reads it sees the instance's state after the request.
             var ended = false
@@ -51,22 +51,11 @@ struct InvocationTransport: NodeTransport {
                 ended = true
             }
             defer { end() }
-            do {
-                for try await response in responses {
-                    if !response.flags.contains(.more) { end() }
-                    continuation.yield(response)
-                }
-                end()
-                continuation.finish()
-            } catch {
-                end()
-                continuation.finish(throwing: error)
+            for try await response in responses {
+                if !response.flags.contains(.more) { end() }
+                continuation.yield(response)
             }
         }
-        continuation.onTermination = { termination in
-            if case .cancelled = termination { relay.cancel() }
-        }
-        return stream
     }
 
     /// Ends the invocation: now, or once the requests it serves (including any that join
