@@ -33,11 +33,11 @@ final class BenchCluster {
             return BenchCluster(client: cluster.client, embedded: cluster, processes: nil)
         }
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let processes = try ProcessCluster(executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler)
+        let processes = try await ProcessCluster(executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler)
         do {
             return BenchCluster(client: try await processes.connectClient(configuration: configuration), embedded: nil, processes: processes)
         } catch {
-            processes.stop()
+            await processes.stop()
             throw error
         }
     }
@@ -45,6 +45,6 @@ final class BenchCluster {
     func stop() async {
         await self.client.close()
         await self.embedded?.stop()
-        self.processes?.stop()
+        await self.processes?.stop()
     }
 }

@@ -22,7 +22,17 @@ struct E2ESuite {
 
     func run() async throws -> [BenchRow] {
         let redis = try RedisServer()
-        defer { redis.stop() }
+        do {
+            let rows = try await self.run(redis: redis)
+            await redis.stop()
+            return rows
+        } catch {
+            await redis.stop()
+            throw error
+        }
+    }
+
+    private func run(redis: RedisServer) async throws -> [BenchRow] {
         var redisConnections: [RESPConnection] = []
         for _ in 0..<Self.concurrency {
             redisConnections.append(try await redis.connect())

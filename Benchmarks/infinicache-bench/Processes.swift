@@ -52,7 +52,7 @@ final class RedisServer {
         throw RedisError("redis-server did not start on port \(self.port)")
     }
 
-    func stop() {
-        ProcessCluster.terminate([self.process])
+    func stop() async {
+        await ProcessCluster.terminate([self.process])
     }
 }

@@ -14,7 +14,7 @@ public final class ProcessCluster {
     /// Starts a proxy on free loopback ports, with `proxyArguments` added to its command
     /// line, and `nodeCount` nodes of `nodeCapacityMiB` each; node 0 answers every request
     /// `straggler` late, when given.
-    public init(executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil, proxyArguments: [String] = []) throws {
+    public init(executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil, proxyArguments: [String] = []) async throws {
         func executable(_ name: String) throws -> URL {
             let url = directory.appendingPathComponent(name)
             guard FileManager.default.isExecutableFile(atPath: url.path) else {
@@ -31,7 +31,7 @@ public final class ProcessCluster {
             ready.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix(name + "=") }.flatMap { Int($0.dropFirst(name.count + 1)) }
         }
         guard let clientPort = port("client-port"), let nodePort = port("node-port") else {
-            Self.terminate([proxy])
+            await Self.terminate([proxy])
             throw InfiniCacheError(.protocolError, "infinicache-proxy did not report its ports: \(ready)")
         }
         var nodes: [Process] = []
@@ -44,7 +44,7 @@ public final class ProcessCluster {
                 nodes.append(try Self.launch(try executable("infinicache-node"), arguments, environment: environment))
             }
         } catch {
-            Self.terminate([proxy] + nodes)
+            await Self.terminate([proxy] + nodes)
             throw error
         }
         self.clientPort = clientPort
@@ -67,8 +67,8 @@ public final class ProcessCluster {
     }
 
     /// Stops the proxy and every node still running.
-    public func stop() {
-        Self.terminate([self.proxyProcess] + self.nodeProcesses)
+    public func stop() async {
+        await Self.terminate([self.proxyProcess] + self.nodeProcesses)
     }
 
     /// The `infinicache-node` arguments that delay every response by `delay` (none for nil).
@@ -93,8 +93,10 @@ public final class ProcessCluster {
     /// Sends `signal` (SIGTERM by default; SIGKILL plays a reclaimed function), then
     /// SIGKILL to whatever has not exited 5 s later, and reaps them. It polls `waitpid`
     /// itself: Foundation's `waitUntilExit` spins forever on Linux when no run loop runs
-    /// on the main thread, as in an async command.
-    public static func terminate(_ processes: [Process], signal: Int32 = SIGTERM) {
+    /// on the main thread, as in an async command. Between polls it sleeps as a task,
+    /// not a thread, so that a process slow to exit holds up none of the concurrency
+    /// pool's few threads.
+    public static func terminate(_ processes: [Process], signal: Int32 = SIGTERM) async {
         let pids = processes.map(\.processIdentifier)
         for pid in pids {
             kill(pid, signal)
@@ -113,7 +115,7 @@ public final class ProcessCluster {
                 for pid in running { kill(pid, SIGKILL) }
                 break
             }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 }

@@ -59,7 +59,7 @@ public final class ProcessLauncher: InstanceLauncher {
                 processes.remove(instance: instance)
             }
         } catch {
-            ProcessCluster.terminate([process], signal: SIGKILL)
+            await ProcessCluster.terminate([process], signal: SIGKILL)
             throw error
         }
     }
@@ -121,7 +121,7 @@ final class ProcessInstance: PlatformInstance {
 
     func destroy() async {
         // SIGKILL ends even a stopped process at once, so reaping it is quick.
-        if self.process.isRunning { ProcessCluster.terminate([self.process], signal: SIGKILL) }
+        if self.process.isRunning { await ProcessCluster.terminate([self.process], signal: SIGKILL) }
         self.forget()
         await self.link.close()
     }

@@ -15,22 +15,34 @@ struct MultiProcessTests {
     func realProcesses() async throws {
         // The executables are built next to the test bundle.
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let cluster = try ProcessCluster(executables: directory, nodeCount: 12, nodeCapacityMiB: 256)
-        defer { cluster.stop() }
-        let client = try await cluster.connectClient()
-        let sizes = [0, 1, 5000, (1 << 20) + 3, 20 << 20, 64 << 20]
-        for (index, size) in sizes.enumerated() {
-            try await client.put("p\(index)", ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))))
+        let cluster = try await ProcessCluster(executables: directory, nodeCount: 12, nodeCapacityMiB: 256)
+        try await Self.stopping(cluster) {
+            let client = try await cluster.connectClient()
+            let sizes = [0, 1, 5000, (1 << 20) + 3, 20 << 20, 64 << 20]
+            for (index, size) in sizes.enumerated() {
+                try await client.put("p\(index)", ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))))
+            }
+            for (index, size) in sizes.enumerated() {
+                #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))))
+            }
+            // Two nodes die without warning, as reclaimed functions do.
+            await ProcessCluster.terminate(Array(cluster.nodeProcesses.prefix(2)), signal: SIGKILL)
+            for (index, size) in sizes.enumerated() {
+                #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))), "after losing 2 nodes")
+            }
+            await client.close()
         }
-        for (index, size) in sizes.enumerated() {
-            #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))))
+    }
+
+    /// Runs `body`, then stops `cluster` whether or not `body` threw.
+    private static func stopping(_ cluster: ProcessCluster, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await cluster.stop()
+            throw error
         }
-        // Two nodes die without warning, as reclaimed functions do.
-        ProcessCluster.terminate(Array(cluster.nodeProcesses.prefix(2)), signal: SIGKILL)
-        for (index, size) in sizes.enumerated() {
-            #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))), "after losing 2 nodes")
-        }
-        await client.close()
+        await cluster.stop()
     }
 
     @Test("functions as infinicache-node processes: stopped between invocations, and failing over to their backups when killed")
@@ -111,23 +123,24 @@ struct MultiProcessTests {
     @Test("infinicache-proxy --functions runs its nodes as functions it invokes, and reports the lifecycle")
     func proxyWithFunctions() async throws {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let cluster = try ProcessCluster(
+        let cluster = try await ProcessCluster(
             executables: directory,
             nodeCount: 0,
             nodeCapacityMiB: 64,
             proxyArguments: ["--functions", "12", "--function-capacity-mib", "64", "--extension-window-ms", "200"]
         )
-        defer { cluster.stop() }
-        let client = try await cluster.connectClient()
-        let value = ByteBuffer(bytes: randomBytes(count: 3 << 20, seed: 300))
-        try await client.put("f", value)
-        #expect(try await client.get("f") == value)
-        let statistics = try JSONDecoder().decode(ProxyStatistics.self, from: Data(try await client.statistics().utf8))
-        #expect(statistics.nodes.count == 12)
-        let counters = try #require(statistics.lifecycle?.counters)
-        #expect(counters.invocations >= 12 && counters.coldStarts == 12)
-        #expect(try #require(statistics.lifecycle?.bill).total > 0)
-        await client.close()
+        try await Self.stopping(cluster) {
+            let client = try await cluster.connectClient()
+            let value = ByteBuffer(bytes: randomBytes(count: 3 << 20, seed: 300))
+            try await client.put("f", value)
+            #expect(try await client.get("f") == value)
+            let statistics = try JSONDecoder().decode(ProxyStatistics.self, from: Data(try await client.statistics().utf8))
+            #expect(statistics.nodes.count == 12)
+            let counters = try #require(statistics.lifecycle?.counters)
+            #expect(counters.invocations >= 12 && counters.coldStarts == 12)
+            #expect(try #require(statistics.lifecycle?.bill).total > 0)
+            await client.close()
+        }
     }
 
     /// The state letter of process `pid` in /proc (`T`: stopped by a signal).
