@@ -32,7 +32,10 @@ public final class FrameConnection: NodeTransport {
     }
 
     public func send(_ request: Frame) -> FrameResponses {
-        let (stream, continuation) = FrameResponses.makeStream()
+        FrameResponses.relaying { self.send(request, onResponse: $0) }
+    }
+
+    public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
         let requestID = self.nextRequestID.withLock { next in
             defer { next += 1 }
             return next
@@ -40,15 +43,18 @@ public final class FrameConnection: NodeTransport {
         let request = request.withRequestID(requestID)
         let handler = self.handler
         let eventLoop = self.channel.eventLoop
-        // The stream reaches its consumer only after this returns, so a cancellation
-        // always queues behind the submission on the event loop.
-        continuation.onTermination = { termination in
-            if case .cancelled = termination {
-                eventLoop.execute { handler.value.cancel(requestID) }
-            }
+        // From the connection's own thread (a proxy fanning a read out as it arrives) the
+        // request is written at once; from elsewhere it queues on the event loop.
+        if eventLoop.inEventLoop {
+            handler.value.submit(request, onResponse: onResponse)
+        } else {
+            eventLoop.execute { handler.value.submit(request, onResponse: onResponse) }
         }
-        eventLoop.execute { handler.value.submit(request, continuation: continuation) }
-        return stream
+        // The handle reaches its holder only after the submission is queued, so a
+        // cancellation always runs after it on the event loop.
+        return PendingRequest {
+            eventLoop.execute { handler.value.cancel(requestID) }
+        }
     }
 
     public func close() async {

@@ -1,4 +1,5 @@
 public import ChunkWire
+public import NIOCore
 import Synchronization
 
 /// The serving side of a connection: what a cache node does with the proxy's requests, or
@@ -11,16 +12,21 @@ public protocol FrameResponder: Sendable {
     /// the requester cancels the request or the connection closes.
     func respond(to request: Frame, replies: ReplySink) async throws
 
-    /// Answers `request` at once with a single response, or returns nil to take the
+    /// Starts answering `request` without a task, or returns false to take the
     /// asynchronous path through ``respond(to:replies:)``. Transports call it first, on
-    /// the connection's own thread and without starting a task, so it must be quick and
-    /// never block: an in-memory lookup, not I/O. The default returns nil.
-    func respondImmediately(to request: Frame) -> Frame?
+    /// the connection's own thread, so it must be quick and never block: an in-memory
+    /// lookup, or requests sent on with ``NodeTransport/send(_:onResponse:)``, not I/O
+    /// awaited in place. A responder that returns true answers through
+    /// ``ReplySink/post(_:final:)`` — at once, or later from callbacks — and must post a
+    /// final response unless the request is cancelled (see ``ReplySink/onCancel(_:)``).
+    /// Answering this way saves a task and two thread hops per request. The default
+    /// returns false.
+    func respondInline(to request: Frame, replies: ReplySink) -> Bool
 }
 
 extension FrameResponder {
-    public func respondImmediately(to request: Frame) -> Frame? {
-        nil
+    public func respondInline(to request: Frame, replies: ReplySink) -> Bool {
+        false
     }
 }
 
@@ -28,32 +34,79 @@ extension FrameResponder {
 /// response's request id and ``FrameFlags/more`` flag; after the final response, or once
 /// the request is cancelled, further sends are dropped.
 public final class ReplySink: Sendable {
-    private let requestID: UInt64
-    private let deliver: @Sendable (Frame) async throws -> Void
-    private let finished = Mutex(false)
+    private struct State {
+        var isFinished = false
+        var isCancelled = false
+        var onCancel: (@Sendable () -> Void)?
+    }
 
-    /// Creates a sink for request `requestID` that hands finished frames to `deliver`.
-    /// Transport implementations create sinks; responders only use them.
-    public init(requestID: UInt64, deliver: @escaping @Sendable (Frame) async throws -> Void) {
+    private let requestID: UInt64
+    private let deliver: @Sendable (Frame) -> EventLoopFuture<Void>?
+    private let state = Mutex(State())
+
+    /// Creates a sink for request `requestID` that hands finished frames to `deliver`, in
+    /// the order they are sent. `deliver` returns a future to wait on before sending more
+    /// (while the connection's buffers are full), or nil. Transport implementations
+    /// create sinks; responders only use them.
+    public init(requestID: UInt64, deliver: @escaping @Sendable (Frame) -> EventLoopFuture<Void>?) {
         self.requestID = requestID
         self.deliver = deliver
     }
 
-    /// Sends one response. Set `final` to false when more responses will follow.
+    /// Sends one response and waits while the connection has no room for more. Set
+    /// `final` to false when more responses will follow.
     public func send(_ response: Frame, final: Bool = true) async throws {
-        let alreadyFinished = self.finished.withLock { finished in
-            defer { finished = finished || final }
-            return finished
-        }
-        guard !alreadyFinished, !Task.isCancelled else {
+        guard !Task.isCancelled else {
             return
         }
-        try await self.deliver(response.numbered(self.requestID, final: final))
+        try await self.post(response, final: final)?.get()
+    }
+
+    /// Sends one response without waiting: for responders that answer inline (see
+    /// ``FrameResponder/respondInline(to:replies:)``). Responses leave in the order of
+    /// the calls. Returns what ``send(_:final:)`` would wait for.
+    @discardableResult
+    public func post(_ response: Frame, final: Bool = true) -> EventLoopFuture<Void>? {
+        let dropped = self.state.withLock { state in
+            defer { state.isFinished = state.isFinished || final }
+            return state.isFinished || state.isCancelled
+        }
+        guard !dropped else {
+            return nil
+        }
+        return self.deliver(response.numbered(self.requestID, final: final))
     }
 
     /// Whether the final response has been sent.
     public var isFinished: Bool {
-        self.finished.withLock { $0 }
+        self.state.withLock { $0.isFinished }
+    }
+
+    /// Runs `handler` once if the requester cancels the request or the connection
+    /// closes before the final response: at once if that has already happened. An inline
+    /// responder stops its work there; a task-based one is cancelled anyway.
+    public func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        let alreadyCancelled = self.state.withLock { state in
+            if !state.isCancelled {
+                state.onCancel = handler
+            }
+            return state.isCancelled
+        }
+        if alreadyCancelled {
+            handler()
+        }
+    }
+
+    /// Marks the request cancelled: later responses are dropped and the responder's
+    /// cancellation handler runs.
+    func cancel() {
+        let handler = self.state.withLock { state -> (@Sendable () -> Void)? in
+            guard !state.isCancelled, !state.isFinished else { return nil }
+            state.isCancelled = true
+            defer { state.onCancel = nil }
+            return state.onCancel
+        }
+        handler?()
     }
 
     /// Runs `responder` on `request` and guarantees a final response: the responder's own,

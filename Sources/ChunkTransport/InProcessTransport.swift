@@ -11,8 +11,15 @@ import Synchronization
 /// ``TransportError/Code-swift.struct/connectionClosed``.
 public final class InProcessTransport: NodeTransport {
     private struct Outstanding {
-        var task: Task<Void, Never>
-        var continuation: FrameResponses.Continuation
+        var replies: ReplySink
+        /// The responder's task, unless it answers inline.
+        var task: Task<Void, Never>?
+        var onResponse: ResponseHandler
+
+        func cancel() {
+            self.task?.cancel()
+            self.replies.cancel()
+        }
     }
 
     private struct State {
@@ -34,55 +41,59 @@ public final class InProcessTransport: NodeTransport {
     }
 
     public func send(_ request: Frame) -> FrameResponses {
-        let (stream, continuation) = FrameResponses.makeStream()
+        FrameResponses.relaying { self.send(request, onResponse: $0) }
+    }
+
+    public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
         let requestID: UInt64? = self.state.withLock { state in
             guard state.isOpen else { return nil }
             defer { state.nextRequestID += 1 }
             return state.nextRequestID
         }
         guard let requestID else {
-            continuation.finish(throwing: TransportError(.connectionClosed, "the in-process transport is closed"))
-            return stream
+            onResponse(.failure(TransportError(.connectionClosed, "the in-process transport is closed")))
+            return PendingRequest {}
         }
         let request = request.withRequestID(requestID)
-        let verifiesPayloadChecksums = self.verifiesPayloadChecksums
-        @Sendable func deliver(_ response: Frame) {
-            if verifiesPayloadChecksums {
-                do {
-                    try response.verifyPayloadChecksum()
-                } catch {
-                    continuation.finish(throwing: error)
-                    return
+        let replies = ReplySink(requestID: requestID) { response in
+            // Delivered only while the request is outstanding: not after a cancel, a
+            // close or a corrupt response.
+            let verified = self.verified(response)
+            let ends = !response.flags.contains(.more) || (try? verified.get()) == nil
+            let outstanding = self.state.withLock { state in
+                ends ? state.outstanding.removeValue(forKey: requestID) : state.outstanding[requestID]
+            }
+            guard let outstanding else { return nil }
+            if ends {
+                outstanding.cancel()
+            }
+            onResponse(verified)
+            return nil
+        }
+        self.state.withLock { $0.outstanding[requestID] = Outstanding(replies: replies, onResponse: onResponse) }
+        if !self.responder.respondInline(to: request, replies: replies) {
+            // Registering under the lock that the task's clean-up also takes orders the two.
+            self.state.withLock { state in
+                guard state.outstanding[requestID] != nil else { return }
+                state.outstanding[requestID]?.task = Task { [responder] in
+                    await replies.serve(request, with: responder)
+                    self.state.withLock { _ = $0.outstanding.removeValue(forKey: requestID) }
                 }
             }
-            continuation.yield(response)
-            if !response.flags.contains(.more) {
-                continuation.finish()
+        }
+        return PendingRequest { [weak self] in
+            self?.state.withLock { $0.outstanding.removeValue(forKey: requestID) }?.cancel()
+        }
+    }
+
+    /// `response`, or the checksum failure of its payload.
+    private func verified(_ response: Frame) -> Result<Frame, any Error> {
+        Result {
+            if self.verifiesPayloadChecksums {
+                try response.verifyPayloadChecksum()
             }
+            return response
         }
-        if let answer = self.responder.respondImmediately(to: request) {
-            deliver(answer.numbered(requestID, final: true))
-            return stream
-        }
-        let sink = ReplySink(requestID: requestID) { response in
-            deliver(response)
-        }
-        // Registering under the lock that the task's clean-up also takes orders the two.
-        let task = self.state.withLock { state in
-            let task = Task { [responder] in
-                await sink.serve(request, with: responder)
-                self.state.withLock { _ = $0.outstanding.removeValue(forKey: requestID) }
-            }
-            state.outstanding[requestID] = Outstanding(task: task, continuation: continuation)
-            return task
-        }
-        continuation.onTermination = { [weak self] termination in
-            if case .cancelled = termination {
-                task.cancel()
-                self?.state.withLock { _ = $0.outstanding.removeValue(forKey: requestID) }
-            }
-        }
-        return stream
     }
 
     public func close() async {
@@ -92,8 +103,8 @@ public final class InProcessTransport: NodeTransport {
             return Array(state.outstanding.values)
         }
         for request in outstanding {
-            request.task.cancel()
-            request.continuation.finish(throwing: TransportError(.connectionClosed, "the in-process transport was closed"))
+            request.cancel()
+            request.onResponse(.failure(TransportError(.connectionClosed, "the in-process transport was closed")))
         }
     }
 

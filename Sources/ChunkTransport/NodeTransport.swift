@@ -1,4 +1,5 @@
 public import ChunkWire
+import Synchronization
 
 /// The responses to one request, in the order the responder sent them. The sequence ends
 /// after the response without ``FrameFlags/more``; it throws a ``TransportError`` if the
@@ -6,6 +7,12 @@ public import ChunkWire
 /// payload is corrupt (that request only). Ending iteration early — or cancelling the task
 /// that iterates — cancels the request and frees its resources at once.
 public typealias FrameResponses = AsyncThrowingStream<Frame, any Error>
+
+/// Receives the responses to a request sent with ``NodeTransport/send(_:onResponse:)``:
+/// each response in order, the last one without ``FrameFlags/more``; or, instead of the
+/// rest, one failure (the errors ``FrameResponses`` throws). Nothing follows the last
+/// response or the failure.
+public typealias ResponseHandler = @Sendable (Result<Frame, any Error>) -> Void
 
 /// How the proxy talks to one cache node (and a client to a proxy): many requests in
 /// flight at once, each with its own stream of responses, each cancellable.
@@ -20,12 +27,69 @@ public protocol NodeTransport: Sendable {
     /// Sends `request` and returns its responses as they arrive.
     func send(_ request: Frame) -> FrameResponses
 
+    /// Sends `request` and hands each response to `onResponse` as it arrives, on a thread
+    /// of the transport's (so the handler must be quick and never block). This is the
+    /// cheap way to fan requests out: no task and no thread hop per response. Cancelling
+    /// the returned ``PendingRequest`` stops delivery at once.
+    ///
+    /// The default implementation reads ``send(_:)`` in a task of its own; the TCP and
+    /// in-process transports deliver straight from where responses arrive.
+    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest
+
     /// Closes the connection; outstanding and later requests fail with
     /// ``TransportError/Code-swift.struct/connectionClosed``.
     func close() async
 }
 
+/// A request sent with ``NodeTransport/send(_:onResponse:)``, to cancel it by.
+public struct PendingRequest: Sendable {
+    private let onCancel: @Sendable () -> Void
+
+    /// Creates a handle that runs `onCancel` when cancelled. Transports create handles;
+    /// their users only cancel them.
+    public init(onCancel: @escaping @Sendable () -> Void) {
+        self.onCancel = onCancel
+    }
+
+    /// Stops delivery and tells the responder to drop the request. Harmless after the
+    /// last response, and when repeated.
+    public func cancel() {
+        self.onCancel()
+    }
+}
+
 extension NodeTransport {
+    public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        let responses = self.send(request)
+        let task = Task {
+            do {
+                for try await response in responses {
+                    onResponse(.success(response))
+                }
+            } catch {
+                onResponse(.failure(error))
+            }
+        }
+        return PendingRequest { task.cancel() }
+    }
+
+    /// Sends a request that has exactly one response and hands it — or the request's
+    /// failure — to `onAnswer`, once, where it arrives (as with
+    /// ``send(_:onResponse:)``). If the responder streams more than one, the rest are
+    /// ignored.
+    public func request(_ frame: Frame, onAnswer: @escaping ResponseHandler) -> PendingRequest {
+        let answered = Mutex(false)
+        return self.send(frame) { result in
+            let isFirst = answered.withLock { answered in
+                defer { answered = true }
+                return !answered
+            }
+            if isFirst {
+                onAnswer(result)
+            }
+        }
+    }
+
     /// Sends a request that has exactly one response and returns it. If the responder
     /// streams more than one, the first is returned and the rest are cancelled.
     public func request(_ frame: Frame) async throws -> Frame {
@@ -33,5 +97,31 @@ extension NodeTransport {
             return response
         }
         throw TransportError(.connectionClosed, "the response stream ended without a response")
+    }
+}
+
+extension AsyncThrowingStream where Element == Frame, Failure == any Error {
+    /// The responses that `send` hands to its ``ResponseHandler``, as a stream; ending
+    /// iteration early cancels the request. Transports that deliver by callback build
+    /// their ``NodeTransport/send(_:)`` on this.
+    public static func relaying(_ send: (@escaping ResponseHandler) -> PendingRequest) -> Self {
+        let (stream, continuation) = Self.makeStream()
+        let pending = send { result in
+            switch result {
+            case .success(let response):
+                continuation.yield(response)
+                if !response.flags.contains(.more) {
+                    continuation.finish()
+                }
+            case .failure(let error):
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { termination in
+            if case .cancelled = termination {
+                pending.cancel()
+            }
+        }
+        return stream
     }
 }

@@ -5,16 +5,14 @@ import NIOCore
 /// alone: which requests are in flight, which wait for a free slot, and where each
 /// response goes. Every method returns the frames the caller must write.
 struct RequestMultiplexer {
-    typealias Continuation = FrameResponses.Continuation
-
     private struct Waiting {
         var request: Frame
-        var continuation: Continuation
+        var onResponse: ResponseHandler
     }
 
     private let limit: Int
     private let verifiesPayloadChecksums: Bool
-    private var inFlight: [UInt64: Continuation] = [:]
+    private var inFlight: [UInt64: ResponseHandler] = [:]
     private var waiting = CircularBuffer<Waiting>()
     private var closedError: TransportError?
 
@@ -28,16 +26,16 @@ struct RequestMultiplexer {
 
     /// Takes a new request: returns it to be written now, or queues it while the
     /// connection is at its limit. On a closed connection the request fails at once.
-    mutating func submit(_ request: Frame, continuation: Continuation) -> Frame? {
+    mutating func submit(_ request: Frame, onResponse: @escaping ResponseHandler) -> Frame? {
         if let error = self.closedError {
-            continuation.finish(throwing: error)
+            onResponse(.failure(error))
             return nil
         }
         guard self.inFlight.count < self.limit else {
-            self.waiting.append(Waiting(request: request, continuation: continuation))
+            self.waiting.append(Waiting(request: request, onResponse: onResponse))
             return nil
         }
-        self.inFlight[request.requestID] = continuation
+        self.inFlight[request.requestID] = onResponse
         return request
     }
 
@@ -46,7 +44,7 @@ struct RequestMultiplexer {
     /// that a finished request made room for. Responses to unknown (cancelled) requests
     /// are dropped.
     mutating func receive(_ response: Frame) -> [Frame] {
-        guard let continuation = self.inFlight[response.requestID] else {
+        guard let onResponse = self.inFlight[response.requestID] else {
             return []
         }
         let isLast = !response.flags.contains(.more)
@@ -54,19 +52,17 @@ struct RequestMultiplexer {
             do {
                 try response.verifyPayloadChecksum()
             } catch {
-                continuation.finish(throwing: error)
                 self.inFlight.removeValue(forKey: response.requestID)
+                onResponse(.failure(error))
                 let cancel = isLast ? [] : [Frame(.cancel, requestID: response.requestID, payloadChecksum: 0)]
                 return cancel + self.admitWaiting()
             }
         }
-        continuation.yield(response)
-        guard isLast else {
-            return []
+        if isLast {
+            self.inFlight.removeValue(forKey: response.requestID)
         }
-        continuation.finish()
-        self.inFlight.removeValue(forKey: response.requestID)
-        return self.admitWaiting()
+        onResponse(.success(response))
+        return isLast ? self.admitWaiting() : []
     }
 
     /// Forgets a request its caller abandoned. Returns a cancel frame for the responder if
@@ -87,19 +83,20 @@ struct RequestMultiplexer {
             return
         }
         self.closedError = error
-        for continuation in self.inFlight.values {
-            continuation.finish(throwing: error)
-        }
+        let inFlight = self.inFlight.values
         self.inFlight.removeAll()
+        for onResponse in inFlight {
+            onResponse(.failure(error))
+        }
         while let waiting = self.waiting.popFirst() {
-            waiting.continuation.finish(throwing: error)
+            waiting.onResponse(.failure(error))
         }
     }
 
     private mutating func admitWaiting() -> [Frame] {
         var admitted: [Frame] = []
         while self.inFlight.count < self.limit, let next = self.waiting.popFirst() {
-            self.inFlight[next.request.requestID] = next.continuation
+            self.inFlight[next.request.requestID] = next.onResponse
             admitted.append(next.request)
         }
         return admitted

@@ -64,12 +64,12 @@ final class RequesterHandler: ChannelInboundHandler {
     }
 
     /// Sends `request` (which already carries its id) once a slot is free.
-    func submit(_ request: Frame, continuation: FrameResponses.Continuation) {
+    func submit(_ request: Frame, onResponse: @escaping ResponseHandler) {
         guard let context = self.context else {
-            continuation.finish(throwing: TransportError(.connectionClosed, "the connection is closed"))
+            onResponse(.failure(TransportError(.connectionClosed, "the connection is closed")))
             return
         }
-        if let ready = self.multiplexer.submit(request, continuation: continuation) {
+        if let ready = self.multiplexer.submit(request, onResponse: onResponse) {
             self.write([ready], context: context)
         }
     }

@@ -1,17 +1,30 @@
 import ChunkWire
 import NIOCore
 
-/// The serving end of a connection on its event loop: runs a ``FrameResponder`` task per
-/// request, answers pings, honours cancel frames, and refuses requests beyond the limit.
+/// The serving end of a connection on its event loop: has a ``FrameResponder`` answer
+/// each request inline or in a task of its own, answers pings, honours cancel frames, and
+/// refuses requests beyond the limit.
 final class ResponderHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = Frame
 
     private let responder: any FrameResponder
     private let configuration: TransportConfiguration
-    /// Requests being served, by request id; the serial number tells a request from a
-    /// later one that reuses its id after a cancel.
-    private var running: [UInt64: (serial: UInt64, task: Task<Void, Never>)] = [:]
+    private struct Running {
+        /// Tells a request from a later one that reuses its id after a cancel.
+        var serial: UInt64
+        var replies: ReplySink
+        /// The responder's task, unless it answers inline.
+        var task: Task<Void, Never>?
+
+        func cancel() {
+            self.task?.cancel()
+            self.replies.cancel()
+        }
+    }
+
+    /// Requests being served, by request id.
+    private var running: [UInt64: Running] = [:]
     private var nextSerial: UInt64 = 0
 
     init(responder: any FrameResponder, configuration: TransportConfiguration) {
@@ -25,7 +38,7 @@ final class ResponderHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(request.response(.pong)), promise: nil)
         case .cancel:
-            self.running.removeValue(forKey: request.requestID)?.task.cancel()
+            self.running.removeValue(forKey: request.requestID)?.cancel()
         case .pong, .welcome:
             break
         case _ where request.requestID == 0 || request.opcode.isResponse:
@@ -70,38 +83,39 @@ final class ResponderHandler: ChannelInboundHandler {
                 return
             }
         }
-        if let answer = self.responder.respondImmediately(to: request) {
-            // Answering on the event loop saves a task and two thread hops per request,
-            // which is most of a small chunk's latency at a node.
-            context.writeAndFlush(Self.wrapOutboundOut(answer.numbered(request.requestID, final: true)), promise: nil)
-            return
-        }
         let channel = context.channel
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let requestID = request.requestID
         let serial = self.nextSerial
         self.nextSerial += 1
-        let sink = ReplySink(requestID: requestID) { response in
-            // The slot frees before the final response leaves, so a requester that
-            // reuses it at once never finds this connection over its limit.
-            let written = channel.eventLoop.flatSubmit {
-                if !response.flags.contains(.more), handler.value.running[requestID]?.serial == serial {
-                    handler.value.running.removeValue(forKey: requestID)
-                }
-                return channel.writeAndFlush(response)
-            }
+        let replies = ReplySink(requestID: requestID) { response in
             // Waiting for every small write would cost two thread hops per response, most
             // of a small chunk's latency. Large ones are waited for (the hops are cheap
             // beside their bytes), and small ones while the socket's buffer is full, so a
             // responder streaming many frames cannot queue without bound. Writes stay in
-            // order because the event loop runs submitted work first in, first out.
-            if !channel.isWritable || response.payload.readableBytes >= 64 << 10 {
-                try await written.get()
-            }
+            // order because the event loop runs submitted work first in, first out — even
+            // from the loop's own thread, where writing at once could overtake work queued
+            // earlier from another thread.
+            let written = !channel.isWritable || response.payload.readableBytes >= 64 << 10 ? channel.eventLoop.makePromise(of: Void.self) : nil
+            channel.eventLoop.execute { handler.value.write(response, serial: serial, to: channel, promise: written) }
+            return written?.futureResult
         }
-        self.running[requestID] = (serial, Task { [responder] in
-            await sink.serve(request, with: responder)
-        })
+        self.running[requestID] = Running(serial: serial, replies: replies)
+        if self.responder.respondInline(to: request, replies: replies) {
+            return
+        }
+        self.running[requestID]?.task = Task { [responder] in
+            await replies.serve(request, with: responder)
+        }
+    }
+
+    private func write(_ response: Frame, serial: UInt64, to channel: any Channel, promise: EventLoopPromise<Void>?) {
+        // The slot frees before the final response leaves, so a requester that reuses it
+        // at once never finds this connection over its limit.
+        if !response.flags.contains(.more), self.running[response.requestID]?.serial == serial {
+            self.running.removeValue(forKey: response.requestID)
+        }
+        channel.writeAndFlush(response, promise: promise)
     }
 
     private func refuse(_ request: Frame, _ message: ErrorMessage, context: ChannelHandlerContext) {
@@ -109,9 +123,10 @@ final class ResponderHandler: ChannelInboundHandler {
     }
 
     private func cancelAll() {
-        for request in self.running.values {
-            request.task.cancel()
-        }
+        let running = self.running.values
         self.running.removeAll()
+        for request in running {
+            request.cancel()
+        }
     }
 }

@@ -57,94 +57,40 @@ extension InfiniCacheClient {
 
     /// Reads an object: `begin` gets its layout, then `stripe` is called once per stripe
     /// with k verified chunks, in arrival order. Returns false if the key is not cached.
+    ///
+    /// The proxy's responses are gathered where they arrive (see ``ObjectCollector``), so
+    /// this task wakes once per decodable stripe rather than once per response.
     private func read(
         _ key: ByteBuffer,
         begin: (StripeLayout) throws -> Void,
         stripe deliver: (Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec) throws -> Void
     ) async throws -> Bool {
-        let responses = self.connection(toProxy: self.proxy(for: key)).send(Frame(.getObject, key: key))
-        var gathering: StripeGathering?
+        let collector = ObjectCollector(codec: self.codec(k:r:))
+        let pending = self.connection(toProxy: self.proxy(for: key)).send(Frame(.getObject, key: key), onResponse: collector.take)
+        var answered = false
+        var begun = false
+        defer {
+            if !answered { pending.cancel() }
+        }
         do {
-            for try await response in responses {
-                switch response.opcode {
+            for try await event in collector.events {
+                switch event {
                 case .notFound:
+                    answered = true
                     return false
-                case .error:
-                    throw Self.translate(response)
-                case .objectInfo:
-                    let started = try self.startGathering(response)
-                    try begin(started.layout)
-                    gathering = started
-                case .chunkData:
-                    guard var progress = gathering else {
-                        throw InfiniCacheError(.protocolError, "a chunk arrived before the object's description")
+                case .stripe(let layout, let stripe, let chunks, let codec):
+                    if !begun {
+                        try begin(layout)
+                        begun = true
                     }
-                    gathering = nil
-                    if let (stripe, chunks) = progress.add(response) {
-                        try deliver(stripe, chunks, progress.codec)
-                    }
-                    gathering = progress
-                default:
-                    throw InfiniCacheError(.protocolError, "getObject was answered with \(response.opcode)")
+                    try deliver(stripe, chunks, codec)
                 }
             }
         } catch {
             throw Self.translate(error)
         }
         try Task.checkCancellation()
-        guard let gathering, gathering.isComplete else {
-            throw InfiniCacheError(.objectLost, "the proxy ended the read before every stripe had k chunks")
-        }
+        answered = true
         return true
-    }
-
-    private func startGathering(_ info: Frame) throws -> StripeGathering {
-        var payload = info.payload
-        guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self),
-            let objectLength = Int(exactly: info.objectLength), objectLength <= 1 << 50
-        else {
-            throw InfiniCacheError(.protocolError, "objectInfo with an impossible length or without a maximum chunk length")
-        }
-        do {
-            let layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(info.k), parityChunkCount: Int(info.r), maxChunkLength: Int(maxChunkLength))
-            return StripeGathering(layout: layout, codec: try self.codec(k: Int(info.k), r: Int(info.r)))
-        } catch {
-            throw InfiniCacheError(.protocolError, "objectInfo describes an impossible layout", cause: error)
-        }
-    }
-}
-
-/// The chunks of each stripe collected so far: a chunk whose checksum fails counts as lost.
-private struct StripeGathering {
-    let layout: StripeLayout
-    let codec: ReedSolomonCodec
-    private var chunks: [Int: [IndexedChunk<ByteBuffer>]] = [:]
-    private var done = Set<Int>()
-
-    init(layout: StripeLayout, codec: ReedSolomonCodec) {
-        self.layout = layout
-        self.codec = codec
-    }
-
-    var isComplete: Bool { self.done.count == self.layout.stripeCount }
-
-    /// Adds a chunk; returns its stripe's k chunks when this one completes it. A chunk
-    /// that fails its checksum, does not fit the layout, repeats an index or arrives after
-    /// its stripe is complete counts as lost.
-    mutating func add(_ frame: Frame) -> (Stripe, [IndexedChunk<ByteBuffer>])? {
-        let index = Int(frame.stripeIndex)
-        let chunk = Int(frame.chunkIndex)
-        guard index < self.layout.stripeCount, !self.done.contains(index),
-            chunk < self.layout.chunksPerStripe,
-            frame.payload.readableBytes == self.layout.stripe(index).chunkLength,
-            self.chunks[index, default: []].allSatisfy({ $0.index != chunk }),
-            (try? frame.verifyPayloadChecksum()) != nil
-        else {
-            return nil
-        }
-        self.chunks[index, default: []].append(IndexedChunk(index: chunk, bytes: frame.payload))
-        guard self.chunks[index]!.count == self.layout.dataChunkCount else { return nil }
-        self.done.insert(index)
-        return (self.layout.stripe(index), self.chunks.removeValue(forKey: index)!)
     }
 }

@@ -108,22 +108,26 @@ public final class InfiniCacheClient: Sendable {
         guard placed.opcode == .stored else {
             throw InfiniCacheError(.protocolError, "putObject was answered with \(placed.opcode)")
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for stripe in encoded.stripes {
-                for chunk in stripe.chunks {
-                    let frame = Frame(
-                        .putChunk, key: key, stripeIndex: UInt32(stripe.stripe.index), chunkIndex: UInt8(chunk.index),
-                        k: k, r: r, objectLength: objectLength, objectVersion: placed.objectVersion, payload: chunk.bytes
-                    )
-                    group.addTask {
-                        let answer = try await self.exchange(frame, proxy: proxy)
-                        guard answer.opcode == .stored else {
-                            throw InfiniCacheError(.protocolError, "putChunk was answered with \(answer.opcode)")
-                        }
-                    }
+        var frames: [Frame] = []
+        for stripe in encoded.stripes {
+            for chunk in stripe.chunks {
+                frames.append(Frame(
+                    .putChunk, key: key, stripeIndex: UInt32(stripe.stripe.index), chunkIndex: UInt8(chunk.index),
+                    k: k, r: r, objectLength: objectLength, objectVersion: placed.objectVersion, payload: chunk.bytes
+                ))
+            }
+        }
+        do {
+            try await PendingAnswers.exchange(frames, route: { _ in self.connection(toProxy: proxy) }) { answer in
+                if answer.opcode == .error {
+                    throw Self.translate(answer)
+                }
+                guard answer.opcode == .stored else {
+                    throw InfiniCacheError(.protocolError, "putChunk was answered with \(answer.opcode)")
                 }
             }
-            try await group.waitForAll()
+        } catch {
+            throw Self.translate(error)
         }
     }
 

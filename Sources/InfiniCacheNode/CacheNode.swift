@@ -31,8 +31,12 @@ public struct CacheNode: FrameResponder {
         }
     }
 
-    public func respondImmediately(to request: Frame) -> Frame? {
-        request.opcode == .syncDelta ? nil : self.answer(request)
+    public func respondInline(to request: Frame, replies: ReplySink) -> Bool {
+        guard request.opcode != .syncDelta else {
+            return false
+        }
+        replies.post(self.answer(request))
+        return true
     }
 
     private func answer(_ request: Frame) -> Frame {

@@ -64,22 +64,6 @@ public final class InfiniCacheProxy: FrameResponder {
 
     public func respond(to request: Frame, replies: ReplySink) async throws {
         switch request.opcode {
-        case .putObject:
-            try await self.beginPut(request, replies: replies)
-        case .putChunk:
-            try await self.putChunk(request, replies: replies)
-        case .getObject:
-            try await self.get(request, replies: replies)
-        case .statObject:
-            let record = self.state.record(for: request.key)
-            try await replies.send(record.map { $0.infoFrame() } ?? request.response(.notFound))
-        case .delete:
-            guard let deletions = self.state.delete(request.key) else {
-                try await replies.send(request.response(.notFound))
-                return
-            }
-            self.sendLater(deletions)
-            try await replies.send(request.response(.deleted))
         case .stats:
             let report = try JSONEncoder().encode(self.statistics())
             try await replies.send(Frame(.statsReport, payload: ByteBuffer(bytes: report)))
@@ -88,7 +72,56 @@ public final class InfiniCacheProxy: FrameResponder {
         }
     }
 
-    private func beginPut(_ request: Frame, replies: ReplySink) async throws {
+    /// Every request but `stats` is answered inline: its work is a look-up in the
+    /// mapping, or requests sent to nodes and what comes back passed on.
+    public func respondInline(to request: Frame, replies: ReplySink) -> Bool {
+        switch request.opcode {
+        case .putObject:
+            self.beginPut(request, replies: replies)
+        case .putChunk:
+            self.startPutChunk(request, replies: replies)
+        case .getObject:
+            self.startGet(request, replies: replies)
+        case .statObject:
+            let record = self.state.record(for: request.key)
+            replies.post(record.map { $0.infoFrame() } ?? request.response(.notFound))
+        case .delete:
+            guard let deletions = self.state.delete(request.key) else {
+                replies.post(request.response(.notFound))
+                return true
+            }
+            self.sendLater(deletions)
+            replies.post(request.response(.deleted))
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Places a new object's chunks and answers with its version, or refuses it.
+    private func beginPut(_ request: Frame, replies: ReplySink) {
+        let placed: (record: ObjectRecord, evicted: [Deletion])
+        do {
+            placed = try self.place(request)
+        } catch {
+            replies.post(error.frame(requestID: 0))
+            return
+        }
+        var response = request.response(.stored)
+        response.objectVersion = placed.record.version
+        guard !placed.evicted.isEmpty else {
+            replies.post(response)
+            return
+        }
+        // The evicted chunks leave their nodes before the client may send the new ones,
+        // which could otherwise reach a node first and find it still full.
+        Task {
+            await self.send(placed.evicted)
+            replies.post(response)
+        }
+    }
+
+    private func place(_ request: Frame) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
         var payload = request.payload
         guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self) else {
             throw ErrorMessage(.badRequest, "putObject needs the maximum chunk length as its payload")
@@ -102,44 +135,52 @@ public final class InfiniCacheProxy: FrameResponder {
         } catch {
             throw ErrorMessage(.badRequest, "\(error)")
         }
-        let record: ObjectRecord
         do {
-            let placed = try self.state.beginUpload(key: request.key, layout: layout)
-            record = placed.record
-            self.sendLater(placed.evicted)
+            return try self.state.beginUpload(key: request.key, layout: layout)
         } catch {
             self.sendLater(error.deletions)
             throw error.message
         }
-        var response = request.response(.stored)
-        response.objectVersion = record.version
-        try await replies.send(response)
     }
 
-    private func putChunk(_ request: Frame, replies: ReplySink) async throws {
+    /// Passes a chunk of an upload on to its node, answered inline: the node's answer
+    /// completes the request, with no task at the proxy.
+    private func startPutChunk(_ request: Frame, replies: ReplySink) {
         let version = VersionID(key: request.key, version: request.objectVersion)
-        guard let target = self.state.uploadTarget(version, stripe: Int(request.stripeIndex), chunk: Int(request.chunkIndex), length: request.payload.readableBytes) else {
-            throw ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(request.chunkIndex) of stripe \(request.stripeIndex) with \(request.payload.readableBytes) bytes")
-        }
-        let answer: Frame
-        do {
-            answer = try await target.transport.request(request)
-        } catch {
-            self.sendLater(self.state.abortUpload(version))
-            throw ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)")
-        }
-        guard answer.opcode == .stored else {
-            self.sendLater(self.state.abortUpload(version))
-            try await replies.send(answer)
+        let stripe = Int(request.stripeIndex)
+        let chunk = Int(request.chunkIndex)
+        guard let target = self.state.uploadTarget(version, stripe: stripe, chunk: chunk, length: request.payload.readableBytes) else {
+            replies.post(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(request.payload.readableBytes) bytes").frame(requestID: 0))
             return
         }
-        guard let replaced = self.state.chunkStored(version, stripe: Int(request.stripeIndex), chunk: Int(request.chunkIndex)) else {
-            // The upload expired or was aborted while this chunk travelled: drop it too.
-            self.sendLater([Deletion(node: target.node, version: version)])
-            throw ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed")
+        let pending = target.transport.request(request) { result in
+            let answer: Frame
+            do {
+                answer = try result.get()
+            } catch {
+                self.sendLater(self.state.abortUpload(version))
+                replies.post(ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)").frame(requestID: 0))
+                return
+            }
+            guard answer.opcode == .stored else {
+                self.sendLater(self.state.abortUpload(version))
+                replies.post(answer)
+                return
+            }
+            guard let replaced = self.state.chunkStored(version, stripe: stripe, chunk: chunk) else {
+                // The upload expired or was aborted while this chunk travelled: drop it too.
+                self.sendLater([Deletion(node: target.node, version: version)])
+                replies.post(ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed").frame(requestID: 0))
+                return
+            }
+            self.sendLater(replaced)
+            replies.post(request.response(.stored))
         }
-        self.sendLater(replaced)
-        try await replies.send(request.response(.stored))
+        // A client that gives up on a chunk gives up on the upload.
+        replies.onCancel {
+            pending.cancel()
+            self.sendLater(self.state.abortUpload(version))
+        }
     }
 
     /// Deletes chunks on their nodes in a task of their own, so that a client that cancels

@@ -1,0 +1,110 @@
+import ChunkTransport
+import ChunkWire
+import NIOCore
+import Synchronization
+import Testing
+
+/// Answers `getChunk` inline, at once, with the request's key; holds every `delete`
+/// unanswered until it is cancelled, counting the cancellations its sink reports. Other
+/// requests take the task path of ``TestResponder``.
+private final class InlineResponder: FrameResponder {
+    let held = Mutex(0)
+    let cancellations = Mutex(0)
+    private let base = TestResponder()
+
+    func respond(to request: Frame, replies: ReplySink) async throws {
+        try await self.base.respond(to: request, replies: replies)
+    }
+
+    func respondInline(to request: Frame, replies: ReplySink) -> Bool {
+        switch request.opcode {
+        case .getChunk where request.stripeIndex == 0:
+            replies.post(Frame(.chunkData, payload: request.key))
+        case .delete:
+            replies.onCancel { self.cancellations.withLock { $0 += 1 } }
+            self.held.withLock { $0 += 1 }
+        default:
+            return false
+        }
+        return true
+    }
+}
+
+/// What a ``ResponseHandler`` received.
+private final class Received: Sendable {
+    let frames = Mutex<[Frame]>([])
+    let failures = Mutex<[any Error]>([])
+
+    @Sendable func take(_ result: Result<Frame, any Error>) {
+        switch result {
+        case .success(let frame): self.frames.withLock { $0.append(frame) }
+        case .failure(let error): self.failures.withLock { $0.append(error) }
+        }
+    }
+}
+
+enum CallbackWiring: CaseIterable, Sendable {
+    case inProcess
+    case tcp
+}
+
+@Suite("Callback delivery and inline responders")
+struct CallbackTransportTests {
+    /// A transport to `responder` over `wiring`, and how to tear it down.
+    private func connect(_ wiring: CallbackWiring, to responder: any FrameResponder) async throws -> (transport: any NodeTransport, stop: @Sendable () async -> Void) {
+        switch wiring {
+        case .inProcess:
+            let transport = InProcessTransport(to: responder)
+            return (transport, { await transport.close() })
+        case .tcp:
+            let pair = try await LoopbackPair.start(responder: responder)
+            return (pair.node.connection, { await pair.stop() })
+        }
+    }
+
+    @Test("responses reach the callback in order, the last without more; inline and task answers alike", arguments: CallbackWiring.allCases)
+    func order(wiring: CallbackWiring) async throws {
+        let (transport, stop) = try await self.connect(wiring, to: InlineResponder())
+        let streamed = Received()
+        _ = transport.send(getRequest("beta", streaming: 3), onResponse: streamed.take)
+        let inline = Received()
+        _ = transport.request(getRequest("alpha"), onAnswer: inline.take)
+        try await waitUntil { streamed.frames.withLock { $0.count } == 3 && inline.frames.withLock { $0.count } == 1 }
+        let parts = streamed.frames.withLock { $0 }
+        #expect(parts.map { $0.flags.contains(.more) } == [true, true, false])
+        #expect(parts.map { $0.payload.getInteger(at: $0.payload.readableBytes - 4, as: UInt32.self) } == [0, 1, 2])
+        #expect(inline.frames.withLock { $0.first?.payload } == ByteBuffer(string: "alpha"))
+        #expect(streamed.failures.withLock { $0.isEmpty } && inline.failures.withLock { $0.isEmpty })
+        await stop()
+    }
+
+    @Test("cancelling a request answered inline runs the responder's cancellation handler and delivers nothing", arguments: CallbackWiring.allCases)
+    func cancel(wiring: CallbackWiring) async throws {
+        let responder = InlineResponder()
+        let (transport, stop) = try await self.connect(wiring, to: responder)
+        let received = Received()
+        let pending = transport.send(Frame(.delete, key: ByteBuffer(string: "k")), onResponse: received.take)
+        try await waitUntil { responder.held.withLock { $0 } == 1 }
+        pending.cancel()
+        try await waitUntil { responder.cancellations.withLock { $0 } == 1 }
+        #expect(received.frames.withLock { $0.isEmpty } && received.failures.withLock { $0.isEmpty })
+        await stop()
+    }
+
+    @Test("closing the transport fails a held request with connectionClosed, once", arguments: CallbackWiring.allCases)
+    func close(wiring: CallbackWiring) async throws {
+        let responder = InlineResponder()
+        let (transport, stop) = try await self.connect(wiring, to: responder)
+        let received = Received()
+        _ = transport.send(Frame(.delete, key: ByteBuffer(string: "k")), onResponse: received.take)
+        try await waitUntil { responder.held.withLock { $0 } == 1 }
+        await transport.close()
+        try await waitUntil { !received.failures.withLock { $0.isEmpty } }
+        let failures = received.failures.withLock { $0 }
+        #expect(failures.count == 1)
+        #expect((failures.first as? TransportError)?.code == .connectionClosed)
+        #expect(received.frames.withLock { $0.isEmpty })
+        try await waitUntil { responder.cancellations.withLock { $0 } == 1 }
+        await stop()
+    }
+}
