@@ -43,13 +43,9 @@ public final class FrameConnection: NodeTransport {
         let request = request.withRequestID(requestID)
         let handler = self.handler
         let eventLoop = self.channel.eventLoop
-        // From the connection's own thread (a proxy fanning a read out as it arrives) the
-        // request is written at once; from elsewhere it queues on the event loop.
-        if eventLoop.inEventLoop {
-            handler.value.submit(request, onResponse: onResponse)
-        } else {
-            eventLoop.execute { handler.value.submit(request, onResponse: onResponse) }
-        }
+        // Queued even from the event loop's own thread: a response handler that sends
+        // again must not re-enter the requester while it is delivering.
+        eventLoop.execute { handler.value.submit(request, onResponse: onResponse) }
         // The handle reaches its holder only after the submission is queued, so a
         // cancellation always runs after it on the event loop.
         return PendingRequest {

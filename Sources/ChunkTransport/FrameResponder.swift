@@ -14,7 +14,8 @@ public protocol FrameResponder: Sendable {
 
     /// Starts answering `request` without a task, or returns false to take the
     /// asynchronous path through ``respond(to:replies:)``. Transports call it first, on
-    /// the connection's own thread, so it must be quick and never block: an in-memory
+    /// their own thread (a connection's event loop; the sender's, in process), so it must
+    /// be quick and never block: an in-memory
     /// lookup, or requests sent on with ``NodeTransport/send(_:onResponse:)``, not I/O
     /// awaited in place. A responder that returns true answers through
     /// ``ReplySink/post(_:final:)`` — at once, or later from callbacks — and must post a
@@ -68,7 +69,14 @@ public final class ReplySink: Sendable {
     @discardableResult
     public func post(_ response: Frame, final: Bool = true) -> EventLoopFuture<Void>? {
         let dropped = self.state.withLock { state in
-            defer { state.isFinished = state.isFinished || final }
+            defer {
+                if final {
+                    state.isFinished = true
+                    // Nothing can cancel a finished request: let the handler (and what it
+                    // holds, often this sink) go.
+                    state.onCancel = nil
+                }
+            }
             return state.isFinished || state.isCancelled
         }
         guard !dropped else {
@@ -87,7 +95,7 @@ public final class ReplySink: Sendable {
     /// responder stops its work there; a task-based one is cancelled anyway.
     public func onCancel(_ handler: @escaping @Sendable () -> Void) {
         let alreadyCancelled = self.state.withLock { state in
-            if !state.isCancelled {
+            if !state.isCancelled, !state.isFinished {
                 state.onCancel = handler
             }
             return state.isCancelled

@@ -6,8 +6,9 @@ import Synchronization
 /// never copied or serialised. Tests and the embedded demo cluster use it.
 ///
 /// It keeps the semantics of the TCP transport: fresh request ids, responses streamed in
-/// order, cancellation that cancels the responder's task, and ``close()`` (a node that
-/// vanishes) failing every outstanding request with
+/// order, responders asked to answer inline first, cancellation that cancels the
+/// responder's task or runs its ``ReplySink/onCancel(_:)`` handler, and ``close()`` (a
+/// node that vanishes) failing every outstanding request with
 /// ``TransportError/Code-swift.struct/connectionClosed``.
 public final class InProcessTransport: NodeTransport {
     private struct Outstanding {
@@ -59,12 +60,14 @@ public final class InProcessTransport: NodeTransport {
             // Delivered only while the request is outstanding: not after a cancel, a
             // close or a corrupt response.
             let verified = self.verified(response)
-            let ends = !response.flags.contains(.more) || (try? verified.get()) == nil
+            let isCorrupt = (try? verified.get()) == nil
+            let ends = !response.flags.contains(.more) || isCorrupt
             let outstanding = self.state.withLock { state in
                 ends ? state.outstanding.removeValue(forKey: requestID) : state.outstanding[requestID]
             }
             guard let outstanding else { return nil }
-            if ends {
+            if isCorrupt {
+                // The request ends here for its requester: the responder stops too.
                 outstanding.cancel()
             }
             onResponse(verified)

@@ -10,8 +10,9 @@ public typealias FrameResponses = AsyncThrowingStream<Frame, any Error>
 
 /// Receives the responses to a request sent with ``NodeTransport/send(_:onResponse:)``:
 /// each response in order, the last one without ``FrameFlags/more``; or, instead of the
-/// rest, one failure (the errors ``FrameResponses`` throws). Nothing follows the last
-/// response or the failure.
+/// rest, one failure (the errors ``FrameResponses`` throws). A request ends with its last
+/// response or its failure; a handler ignores anything that might race past that end (a
+/// close meeting a response on its way), as it ignores what arrives after it cancelled.
 public typealias ResponseHandler = @Sendable (Result<Frame, any Error>) -> Void
 
 /// How the proxy talks to one cache node (and a client to a proxy): many requests in
@@ -30,7 +31,8 @@ public protocol NodeTransport: Sendable {
     /// Sends `request` and hands each response to `onResponse` as it arrives, on a thread
     /// of the transport's (so the handler must be quick and never block). This is the
     /// cheap way to fan requests out: no task and no thread hop per response. Cancelling
-    /// the returned ``PendingRequest`` stops delivery at once.
+    /// the returned ``PendingRequest`` stops delivery promptly (a response already on its
+    /// way may still arrive) and tells the responder to drop the request.
     ///
     /// The default implementation reads ``send(_:)`` in a task of its own; the TCP and
     /// in-process transports deliver straight from where responses arrive.
@@ -51,8 +53,8 @@ public struct PendingRequest: Sendable {
         self.onCancel = onCancel
     }
 
-    /// Stops delivery and tells the responder to drop the request. Harmless after the
-    /// last response, and when repeated.
+    /// Stops delivery promptly and tells the responder to drop the request. Harmless
+    /// after the last response, and when repeated.
     public func cancel() {
         self.onCancel()
     }
@@ -65,6 +67,14 @@ extension NodeTransport {
             do {
                 for try await response in responses {
                     onResponse(.success(response))
+                    if !response.flags.contains(.more) {
+                        return
+                    }
+                }
+                // A stream that ends without its final response failed, unless the
+                // request was cancelled.
+                if !Task.isCancelled {
+                    onResponse(.failure(TransportError(.connectionClosed, "the response stream ended without a final response")))
                 }
             } catch {
                 onResponse(.failure(error))

@@ -62,6 +62,8 @@ public final class InfiniCacheProxy: FrameResponder {
         return Set(record.placement.joined().compactMap { names[$0.value] })
     }
 
+    /// Answers `stats`. Every other request the proxy serves is answered through
+    /// ``respondInline(to:replies:)``, which transports call first.
     public func respond(to request: Frame, replies: ReplySink) async throws {
         switch request.opcode {
         case .stats:

@@ -108,3 +108,51 @@ struct CallbackTransportTests {
         await stop()
     }
 }
+
+/// A transport whose response streams end at once, without a response.
+private struct SilentTransport: NodeTransport {
+    func send(_ request: Frame) -> FrameResponses {
+        let (responses, continuation) = FrameResponses.makeStream()
+        continuation.finish()
+        return responses
+    }
+
+    func close() async {}
+}
+
+private final class Token: Sendable {}
+
+private final class Flag: Sendable {
+    let isSet = Mutex(false)
+}
+
+@Suite("Callback delivery edge cases")
+struct CallbackEdgeCaseTests {
+    @Test("the default callback delivery reports a stream that ends without its final response as a failure")
+    func silentStream() async throws {
+        let received = Received()
+        _ = SilentTransport().send(getRequest("x"), onResponse: received.take)
+        try await waitUntil { !received.failures.withLock { $0.isEmpty } }
+        #expect((received.failures.withLock { $0.first } as? TransportError)?.code == .connectionClosed)
+    }
+
+    @Test("a sink lets its cancellation handler go once the final response is sent, and never runs it")
+    func finishedSinkReleasesHandler() {
+        let ran = Flag()
+        weak var released: Token?
+        let replies = ReplySink(requestID: 1) { _ in nil }
+        do {
+            let token = Token()
+            released = token
+            replies.onCancel { [token] in
+                _ = token
+                ran.isSet.withLock { $0 = true }
+            }
+        }
+        #expect(released != nil)
+        replies.post(Frame(.chunkData))
+        #expect(released == nil)
+        replies.onCancel { ran.isSet.withLock { $0 = true } }
+        #expect(!ran.isSet.withLock { $0 })
+    }
+}
