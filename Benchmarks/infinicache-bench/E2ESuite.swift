@@ -5,7 +5,9 @@ import NIOCore
 
 /// `e2e`: GET and PUT of 1 KiB to 100 MiB objects through the whole cache (client → proxy
 /// → 12 nodes, 10 + 2), beside `redis-server` storing the same objects, in one run; plus
-/// first-d under a 200 ms straggler, and a node's resident memory at its cap.
+/// first-d under a 200 ms straggler, and a node's resident memory at its cap. For 1 KiB
+/// objects it also times `exists` against Redis' EXISTS: a round trip to the proxy that
+/// touches no node, which tells the proxy hop's share of a small GET from the nodes'.
 struct E2ESuite {
     static let sizes = [1 << 10, 1 << 20, 10 << 20, 100 << 20]
     /// Operations in flight in the throughput rows.
@@ -70,6 +72,8 @@ struct E2ESuite {
         let operations = self.operations(size: size)
         let blocks = min(4, operations)
         var cachePut = Timings(), cacheGet = Timings(), redisPut = Timings(), redisGet = Timings()
+        var cacheExists = Timings(), redisExists = Timings()
+        let timesExists = size == 1 << 10
         // Warm-up: connections, codecs, allocator pools, Redis' memory.
         for key in keys {
             try await cache.put(key, value)
@@ -85,13 +89,22 @@ struct E2ESuite {
                 if (turn == 0) == cacheFirst {
                     try await cachePut.measure(count) { try await cache.put(keys[$0 % keys.count], value) }
                     try await cacheGet.measure(count) { _ = try await cache.get(keys[$0 % keys.count]) }
+                    if timesExists {
+                        try await cacheExists.measure(count) { _ = try await cache.exists(keys[$0 % keys.count]) }
+                    }
                 } else {
                     try await redisPut.measure(count) { try await redis.set(keys[$0 % keys.count], value) }
                     try await redisGet.measure(count) { _ = try await redis.get(keys[$0 % keys.count]) }
+                    if timesExists {
+                        try await redisExists.measure(count) { _ = try await redis.exists(keys[$0 % keys.count]) }
+                    }
                 }
             }
         }
         var rows = cachePut.latencyRows(op: "put", size: size, against: redisPut) + cacheGet.latencyRows(op: "get", size: size, against: redisGet)
+        if timesExists {
+            rows += cacheExists.latencyRows(op: "exists", size: size, against: redisExists)
+        }
         rows += try await self.throughput(size: size, value: value, keys: keys, cache: cache, redis: redisConnections)
         return rows
     }

@@ -68,6 +68,13 @@ final class RESPConnection: Sendable {
         return value
     }
 
+    func exists(_ key: String) async throws -> Bool {
+        guard case .integer(let count) = try await self.command([ByteBuffer(string: "EXISTS"), ByteBuffer(string: key)]) else {
+            throw RedisError("EXISTS \(key) did not return an integer")
+        }
+        return count > 0
+    }
+
     func close() async {
         try? await self.channel.close()
     }
