@@ -39,6 +39,8 @@ public final class ReplySink: Sendable {
         var isFinished = false
         var isCancelled = false
         var onCancel: (@Sendable () -> Void)?
+        /// The responder's task, unless it answers inline.
+        var task: Task<Void, Never>?
     }
 
     private let requestID: UInt64
@@ -105,15 +107,39 @@ public final class ReplySink: Sendable {
         }
     }
 
-    /// Marks the request cancelled: later responses are dropped and the responder's
-    /// cancellation handler runs.
-    func cancel() {
-        let handler = self.state.withLock { state -> (@Sendable () -> Void)? in
-            guard !state.isCancelled, !state.isFinished else { return nil }
-            state.isCancelled = true
-            defer { state.onCancel = nil }
-            return state.onCancel
+    /// Has `responder` answer `request` through this sink: inline when it can, otherwise
+    /// in a task of its own. Transports call it once per request.
+    func answer(_ request: Frame, with responder: any FrameResponder) {
+        guard !responder.respondInline(to: request, replies: self) else {
+            return
         }
+        let task = Task {
+            await self.serve(request, with: responder)
+        }
+        let isCancelled = self.state.withLock { state in
+            if !state.isCancelled {
+                state.task = task
+            }
+            return state.isCancelled
+        }
+        if isCancelled {
+            task.cancel()
+        }
+    }
+
+    /// Marks the request cancelled: later responses are dropped, and the responder's task
+    /// is cancelled or its cancellation handler runs.
+    func cancel() {
+        let (handler, task) = self.state.withLock { state -> ((@Sendable () -> Void)?, Task<Void, Never>?) in
+            guard !state.isCancelled, !state.isFinished else { return (nil, nil) }
+            state.isCancelled = true
+            defer {
+                state.onCancel = nil
+                state.task = nil
+            }
+            return (state.onCancel, state.task)
+        }
+        task?.cancel()
         handler?()
     }
 

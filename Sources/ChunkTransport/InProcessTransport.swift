@@ -13,14 +13,7 @@ import Synchronization
 public final class InProcessTransport: NodeTransport {
     private struct Outstanding {
         var replies: ReplySink
-        /// The responder's task, unless it answers inline.
-        var task: Task<Void, Never>?
         var onResponse: ResponseHandler
-
-        func cancel() {
-            self.task?.cancel()
-            self.replies.cancel()
-        }
     }
 
     private struct State {
@@ -68,24 +61,17 @@ public final class InProcessTransport: NodeTransport {
             guard let outstanding else { return nil }
             if isCorrupt {
                 // The request ends here for its requester: the responder stops too.
-                outstanding.cancel()
+                outstanding.replies.cancel()
             }
             onResponse(verified)
             return nil
         }
+        // Outstanding until its final response is delivered (a responder always sends
+        // one unless the request is cancelled, which removes it too).
         self.state.withLock { $0.outstanding[requestID] = Outstanding(replies: replies, onResponse: onResponse) }
-        if !self.responder.respondInline(to: request, replies: replies) {
-            // Registering under the lock that the task's clean-up also takes orders the two.
-            self.state.withLock { state in
-                guard state.outstanding[requestID] != nil else { return }
-                state.outstanding[requestID]?.task = Task { [responder] in
-                    await replies.serve(request, with: responder)
-                    self.state.withLock { _ = $0.outstanding.removeValue(forKey: requestID) }
-                }
-            }
-        }
+        replies.answer(request, with: self.responder)
         return PendingRequest { [weak self] in
-            self?.state.withLock { $0.outstanding.removeValue(forKey: requestID) }?.cancel()
+            self?.state.withLock { $0.outstanding.removeValue(forKey: requestID) }?.replies.cancel()
         }
     }
 
@@ -106,7 +92,7 @@ public final class InProcessTransport: NodeTransport {
             return Array(state.outstanding.values)
         }
         for request in outstanding {
-            request.cancel()
+            request.replies.cancel()
             request.onResponse(.failure(TransportError(.connectionClosed, "the in-process transport was closed")))
         }
     }

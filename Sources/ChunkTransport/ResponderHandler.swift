@@ -10,21 +10,9 @@ final class ResponderHandler: ChannelInboundHandler {
 
     private let responder: any FrameResponder
     private let configuration: TransportConfiguration
-    private struct Running {
-        /// Tells a request from a later one that reuses its id after a cancel.
-        var serial: UInt64
-        var replies: ReplySink
-        /// The responder's task, unless it answers inline.
-        var task: Task<Void, Never>?
-
-        func cancel() {
-            self.task?.cancel()
-            self.replies.cancel()
-        }
-    }
-
-    /// Requests being served, by request id.
-    private var running: [UInt64: Running] = [:]
+    /// Requests being served, by request id; the serial number tells a request from a
+    /// later one that reuses its id after a cancel.
+    private var running: [UInt64: (serial: UInt64, replies: ReplySink)] = [:]
     private var nextSerial: UInt64 = 0
 
     init(responder: any FrameResponder, configuration: TransportConfiguration) {
@@ -38,7 +26,7 @@ final class ResponderHandler: ChannelInboundHandler {
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(request.response(.pong)), promise: nil)
         case .cancel:
-            self.running.removeValue(forKey: request.requestID)?.cancel()
+            self.running.removeValue(forKey: request.requestID)?.replies.cancel()
         case .pong, .welcome:
             break
         case _ where request.requestID == 0 || request.opcode.isResponse:
@@ -100,13 +88,8 @@ final class ResponderHandler: ChannelInboundHandler {
             channel.eventLoop.execute { handler.value.write(response, serial: serial, to: channel, promise: written) }
             return written?.futureResult
         }
-        self.running[requestID] = Running(serial: serial, replies: replies)
-        if self.responder.respondInline(to: request, replies: replies) {
-            return
-        }
-        self.running[requestID]?.task = Task { [responder] in
-            await replies.serve(request, with: responder)
-        }
+        self.running[requestID] = (serial, replies)
+        replies.answer(request, with: self.responder)
     }
 
     private func write(_ response: Frame, serial: UInt64, to channel: any Channel, promise: EventLoopPromise<Void>?) {
@@ -126,7 +109,7 @@ final class ResponderHandler: ChannelInboundHandler {
         let running = self.running.values
         self.running.removeAll()
         for request in running {
-            request.cancel()
+            request.replies.cancel()
         }
     }
 }

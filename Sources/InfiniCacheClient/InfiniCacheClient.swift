@@ -118,7 +118,7 @@ public final class InfiniCacheClient: Sendable {
             }
         }
         do {
-            try await PendingAnswers.exchange(frames, route: { _ in self.connection(toProxy: proxy) }) { answer in
+            try await PendingAnswers.exchange(frames, over: { self.connection(toProxy: proxy) }) { answer in
                 if answer.opcode == .error {
                     throw Self.translate(answer)
                 }

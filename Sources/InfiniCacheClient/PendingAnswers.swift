@@ -22,12 +22,12 @@ final class PendingAnswers: Sendable {
         self.state = Mutex(State(remaining: count, result: count == 0 ? .success(()) : nil))
     }
 
-    /// Sends each of `requests` through the transport `route` picks for it, and returns
+    /// Sends each of `requests` through the transport `connection` gives, and returns
     /// once `check` has accepted every answer. Throws the first error: a failed request,
     /// or what `check` throws; cancelling the task cancels the requests.
     static func exchange(
         _ requests: [Frame],
-        route: (Frame) -> any NodeTransport,
+        over connection: () -> any NodeTransport,
         check: @escaping @Sendable (Frame) throws -> Void
     ) async throws {
         let answers = PendingAnswers(count: requests.count, check: check)
@@ -35,7 +35,7 @@ final class PendingAnswers: Sendable {
             try await withCheckedThrowingContinuation { waiter in
                 answers.wait(with: waiter)
                 for request in requests {
-                    answers.track(route(request).request(request, onAnswer: answers.take))
+                    answers.track(connection().request(request, onAnswer: answers.take))
                 }
             }
         } onCancel: {
