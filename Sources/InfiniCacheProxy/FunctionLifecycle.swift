@@ -68,7 +68,7 @@ public final class FunctionLifecycle: Sendable {
         self.started = now
         self.schedule = Mutex(Schedule(nextWarmUp: configuration.warmUpInterval.map { now + $0 }, nextBackup: configuration.backupInterval.map { now + $0 }))
         for transport in self.transports {
-            ledger.register(transport.function, as: proxy.addNode(functionID: transport.function, capacity: nodeCapacity, transport: transport))
+            proxy.addNode(functionID: transport.function, capacity: nodeCapacity, transport: transport)
         }
         proxy.reportLifecycle { self.report() }
     }

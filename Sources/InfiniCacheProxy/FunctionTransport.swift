@@ -14,10 +14,9 @@ final class FunctionTransport: NodeTransport {
 
     private struct State {
         var isClosed = false
+        /// The latest invocation; its instance is where the mapped chunks were last seen.
         var current: (any FunctionInvocation)?
         var starting: Task<any FunctionInvocation, any Error>?
-        /// The instance the mapped chunks were last seen on.
-        var primary: UInt64?
     }
 
     private let state = Mutex(State())
@@ -112,9 +111,8 @@ final class FunctionTransport: NodeTransport {
             defer {
                 state.current = invocation
                 state.starting = nil
-                state.primary = invocation.instanceID
             }
-            return state.primary
+            return state.current?.instanceID
         }
         await self.ledger.invoked(invocation, replacing: previous)
     }

@@ -8,7 +8,6 @@ import Synchronization
 final class LifecycleLedger: Sendable {
     private let counters = Mutex(LifecycleCounters())
     private let state: ProxyState
-    private let nodes = Mutex<[String: NodeID]>([:])
 
     init(state: ProxyState) {
         self.state = state
@@ -16,10 +15,6 @@ final class LifecycleLedger: Sendable {
 
     var snapshot: LifecycleCounters {
         self.counters.withLock { $0 }
-    }
-
-    func register(_ function: String, as node: NodeID) {
-        self.nodes.withLock { $0[function] = node }
     }
 
     func update(_ change: (inout LifecycleCounters) -> Void) {
@@ -35,7 +30,7 @@ final class LifecycleLedger: Sendable {
             counters.coldStarts += invocation.isColdStart ? 1 : 0
         }
         guard let previous, previous != invocation.instanceID else { return }
-        let mapped = self.nodes.withLock { $0[invocation.function] }.map(self.state.chunkCount(of:)) ?? 0
+        let mapped = self.state.chunkCount(ofFunction: invocation.function)
         // A count, not a comparison of sets: chunks the new instance holds that the mapping
         // no longer needs can hide lost ones. Unknown (the instance did not say) counts 0.
         var held: Int? = 0

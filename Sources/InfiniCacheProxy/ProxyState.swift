@@ -54,9 +54,11 @@ final class ProxyState: Sendable {
         self.state.withLock { $0.nodes.transport(of: id) }
     }
 
-    /// Chunks the mapping places on node `id`.
-    func chunkCount(of id: NodeID) -> Int {
-        self.state.withLock { $0.nodes.nodes[id]?.chunks ?? 0 }
+    /// Chunks the mapping places on the node that `function` registered as.
+    func chunkCount(ofFunction function: String) -> Int {
+        self.state.withLock { state in
+            state.nodes.nodes.values.first { $0.functionID == function }?.chunks ?? 0
+        }
     }
 
     // MARK: Writes
