@@ -7,7 +7,7 @@ import Synchronization
 extension LocalFunctionPlatform {
     func isRunning(_ function: String, instance id: UInt64, invocation: UInt64) -> Bool {
         self.state.withLock { state in
-            state.functions[function]?.slots.first { $0.id == id }.map { $0.invocation == invocation && $0.running != nil && $0.instance.isAlive } ?? false
+            state.functions[function]?.slots.first { $0.id == id }?.serves(invocation) ?? false
         }
     }
 
@@ -16,12 +16,12 @@ extension LocalFunctionPlatform {
     func beginRequest(_ function: String, instance id: UInt64, invocation: UInt64) -> Bool {
         let now = self.clock.now
         return self.state.withLock { state in
-            guard let index = state.functions[function]?.slots.firstIndex(where: { $0.id == id && $0.invocation == invocation && $0.running != nil && $0.instance.isAlive }) else {
-                return false
-            }
-            state.functions[function]!.slots[index].inFlight += 1
-            state.functions[function]!.slots[index].lastActivity = now
-            return true
+            state.withSlot(function, instance: id) { deployed, index in
+                guard deployed.slots[index].serves(invocation) else { return false }
+                deployed.slots[index].inFlight += 1
+                deployed.slots[index].lastActivity = now
+                return true
+            } ?? false
         }
     }
 
@@ -30,13 +30,13 @@ extension LocalFunctionPlatform {
     func endRequest(_ function: String, instance id: UInt64) {
         let now = self.clock.now
         self.state.withLock { state in
-            guard var deployed = state.functions[function], let index = deployed.slots.firstIndex(where: { $0.id == id }) else { return }
-            deployed.slots[index].inFlight -= 1
-            deployed.slots[index].lastActivity = now
-            if deployed.slots[index].endRequested, deployed.slots[index].inFlight == 0 {
-                self.finish(&deployed, index, at: now)
+            _ = state.withSlot(function, instance: id) { deployed, index in
+                deployed.slots[index].inFlight -= 1
+                deployed.slots[index].lastActivity = now
+                if deployed.slots[index].endRequested, deployed.slots[index].inFlight == 0 {
+                    self.finish(&deployed, index, at: now)
+                }
             }
-            state.functions[function] = deployed
         }
     }
 
@@ -44,16 +44,14 @@ extension LocalFunctionPlatform {
     func end(_ function: String, instance id: UInt64, invocation: UInt64) {
         let now = self.clock.now
         self.state.withLock { state in
-            guard var deployed = state.functions[function],
-                let index = deployed.slots.firstIndex(where: { $0.id == id }),
-                deployed.slots[index].invocation == invocation, deployed.slots[index].running != nil
-            else { return }
-            if deployed.slots[index].inFlight > 0 {
-                deployed.slots[index].endRequested = true
-            } else {
-                self.finish(&deployed, index, at: now)
+            _ = state.withSlot(function, instance: id) { deployed, index in
+                guard deployed.slots[index].invocation == invocation, deployed.slots[index].running != nil else { return }
+                if deployed.slots[index].inFlight > 0 {
+                    deployed.slots[index].endRequested = true
+                } else {
+                    self.finish(&deployed, index, at: now)
+                }
             }
-            state.functions[function] = deployed
         }
     }
 }

@@ -72,6 +72,11 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         var lastActivity: Duration
         /// The invocation was asked to end while serving: it ends after its last request.
         var endRequested = false
+
+        /// Whether invocation `invocation` is running on this instance and can serve.
+        func serves(_ invocation: UInt64) -> Bool {
+            self.invocation == invocation && self.running != nil && self.instance.isAlive
+        }
     }
 
     struct Function {
@@ -92,10 +97,23 @@ public final class LocalFunctionPlatform: FunctionPlatform {
 
     struct State {
         var functions: [String: Function]
+        /// The names of `functions`, sorted once: ticks visit functions in this order, so
+        /// that a seeded reclaim policy draws the same way in every run.
+        let functionNames: [String]
         var nextInstanceID: UInt64 = 1
         var lastTick: Duration
         var random: SeededRandom
         var isShutDown = false
+
+        /// Runs `change` on `function` and the index of its instance `id`, and keeps what
+        /// it changed; nil, without running it, if either is unknown.
+        mutating func withSlot<Result>(_ function: String, instance id: UInt64, _ change: (inout Function, Int) -> Result) -> Result? {
+            guard var deployed = self.functions[function], let index = deployed.slots.firstIndex(where: { $0.id == id }) else {
+                return nil
+            }
+            defer { self.functions[function] = deployed }
+            return change(&deployed, index)
+        }
     }
 
     /// The platform's settings.
@@ -119,7 +137,7 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         self.launcher = launcher
         self.logger = logger
         let deployed = Dictionary(functions.map { ($0, Function(usage: FunctionUsage(function: $0, memoryMiB: configuration.memoryMiB))) }, uniquingKeysWith: { first, _ in first })
-        self.state = Mutex(State(functions: deployed, lastTick: clock.now, random: SeededRandom(seed: configuration.reclaimPolicy.seed)))
+        self.state = Mutex(State(functions: deployed, functionNames: deployed.keys.sorted(), lastTick: clock.now, random: SeededRandom(seed: configuration.reclaimPolicy.seed)))
     }
 
     public func invoke(_ function: String, payload: InvocationPayload) async throws(PlatformError) -> any FunctionInvocation {
@@ -192,7 +210,7 @@ public final class LocalFunctionPlatform: FunctionPlatform {
             let hours = (now - state.lastTick).seconds / 3600
             state.lastTick = now
             var reclaimed: [Slot] = []
-            for name in state.functions.keys.sorted() {
+            for name in state.functionNames {
                 var function = state.functions[name]!
                 reclaimed += function.reclaim { slot in
                     slot.running == nil
@@ -219,11 +237,10 @@ public final class LocalFunctionPlatform: FunctionPlatform {
     public func reclaim(_ function: String, instance id: UInt64) async {
         let now = self.clock.now
         let slot = self.state.withLock { state -> Slot? in
-            guard var deployed = state.functions[function], let index = deployed.slots.firstIndex(where: { $0.id == id }) else { return nil }
-            self.finish(&deployed, index, at: now)
-            let slot = deployed.reclaim { $0.id == id }.first
-            state.functions[function] = deployed
-            return slot
+            state.withSlot(function, instance: id) { deployed, index in
+                self.finish(&deployed, index, at: now)
+                return deployed.reclaim { $0.id == id }.first
+            } ?? nil
         }
         await self.discard(slot.map { [$0] } ?? [])
     }
