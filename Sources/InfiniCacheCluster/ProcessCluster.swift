@@ -16,11 +16,7 @@ public final class ProcessCluster {
     /// `straggler` late, when given.
     public init(executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil, proxyArguments: [String] = []) async throws {
         func executable(_ name: String) throws -> URL {
-            let url = directory.appendingPathComponent(name)
-            guard FileManager.default.isExecutableFile(atPath: url.path) else {
-                throw InfiniCacheError(.proxyUnreachable, "\(name) is not built in \(directory.path); run `swift build` first")
-            }
-            return url
+            try Self.executable(name, in: directory)
         }
         let environment = ["INFINICACHE_TOKEN": "cluster-\(UInt64.random(in: 0...UInt64.max))"]
         let output = Pipe()
@@ -37,10 +33,7 @@ public final class ProcessCluster {
         var nodes: [Process] = []
         do {
             for index in 0..<nodeCount {
-                var arguments = ["--proxy-port", "\(nodePort)", "--function-id", "node-\(index)", "--capacity-mib", "\(nodeCapacityMiB)", "--log-level", "error"]
-                if index == 0 {
-                    arguments += Self.respondDelayArguments(straggler)
-                }
+                let arguments = Self.nodeArguments(proxyPort: nodePort, function: "node-\(index)", capacityMiB: nodeCapacityMiB, respondDelay: index == 0 ? straggler : nil)
                 nodes.append(try Self.launch(try executable("infinicache-node"), arguments, environment: environment))
             }
         } catch {
@@ -71,11 +64,30 @@ public final class ProcessCluster {
         await Self.terminate([self.proxyProcess] + self.nodeProcesses)
     }
 
-    /// The `infinicache-node` arguments that delay every response by `delay` (none for nil).
-    static func respondDelayArguments(_ delay: Duration?) -> [String] {
-        guard let delay else { return [] }
-        let (seconds, attoseconds) = delay.components
-        return ["--respond-delay-ms", "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"]
+    /// The built executable `name` in `directory`.
+    ///
+    /// - Throws: ``InfiniCacheError`` if it is missing.
+    static func executable(_ name: String, in directory: URL) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw InfiniCacheError(.proxyUnreachable, "\(name) is not built in \(directory.path); run `swift build` first")
+        }
+        return url
+    }
+
+    /// The command line of an `infinicache-node` that dials `proxyPort` as `function`
+    /// (and `instance`, when given), holds `capacityMiB`, and delays every response by
+    /// `respondDelay` (none for nil).
+    static func nodeArguments(proxyPort: Int, function: String, instance: UInt64? = nil, capacityMiB: Int, respondDelay: Duration?) -> [String] {
+        var arguments = ["--proxy-port", "\(proxyPort)", "--function-id", function, "--capacity-mib", "\(capacityMiB)", "--log-level", "error"]
+        if let instance {
+            arguments += ["--instance-id", "\(instance)"]
+        }
+        if let respondDelay {
+            let (seconds, attoseconds) = respondDelay.components
+            arguments += ["--respond-delay-ms", "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"]
+        }
+        return arguments
     }
 
     /// Starts `executable` with `arguments`, its output discarded unless `output` is given.

@@ -32,13 +32,10 @@ public final class ProcessLauncher: InstanceLauncher {
     /// Listens on a free loopback port for instances of `infinicache-node` found in
     /// `directory`.
     ///
-    /// - Throws: `CocoaError` if the executable is missing, ``TransportError`` if the port
-    ///   cannot be bound.
+    /// - Throws: `InfiniCacheError` if the executable is missing, ``TransportError`` if
+    ///   the port cannot be bound.
     public static func start(executables directory: URL) async throws -> ProcessLauncher {
-        let executable = directory.appendingPathComponent("infinicache-node")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: executable.path])
-        }
+        let executable = try ProcessCluster.executable("infinicache-node", in: directory)
         let token = "functions-\(UInt64.random(in: 0...UInt64.max))"
         // A frozen instance answers no pings: liveness checks would close its connection.
         let configuration = TransportConfiguration(pingInterval: nil)
@@ -47,10 +44,10 @@ public final class ProcessLauncher: InstanceLauncher {
     }
 
     public func launch(function: String, instance: UInt64, capacity: Int, respondDelay: Duration?) async throws -> any PlatformInstance {
-        let arguments = [
-            "--proxy-port", "\(self.listener.port)", "--function-id", function, "--instance-id", "\(instance)",
-            "--capacity-mib", "\((capacity + (1 << 20) - 1) >> 20)", "--log-level", "error",
-        ] + ProcessCluster.respondDelayArguments(respondDelay)
+        let arguments = ProcessCluster.nodeArguments(
+            proxyPort: self.listener.port, function: function, instance: instance,
+            capacityMiB: (capacity + (1 << 20) - 1) >> 20, respondDelay: respondDelay
+        )
         let process = try ProcessCluster.launch(self.executable, arguments, environment: ["INFINICACHE_TOKEN": self.token])
         do {
             let connection = try await self.arrivals.connection(for: instance, within: .seconds(10))
