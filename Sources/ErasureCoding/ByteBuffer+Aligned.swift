@@ -33,6 +33,19 @@ extension ByteBufferAllocator {
     }
 }
 
+extension ByteBuffer {
+    /// The readable bytes at `range` (offsets from the reader index) as a buffer that
+    /// shares this one's storage wherever they lie. Unlike `getSlice`, which copies slices
+    /// starting past 16 MiB into storage, this only moves the copy's reader and writer
+    /// indexes, so the view's capacity is the whole storage's.
+    func sharingView(of range: Range<Int>) -> ByteBuffer {
+        var view = self
+        view.moveWriterIndex(to: self.readerIndex + range.upperBound)
+        view.moveReaderIndex(forwardBy: range.lowerBound)
+        return view
+    }
+}
+
 /// Calls `body` with mutable pointers to the readable bytes of every buffer at once.
 ///
 /// Each buffer is moved out of the array while its pointer is lent, so it stays uniquely

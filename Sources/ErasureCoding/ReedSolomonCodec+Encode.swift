@@ -82,12 +82,13 @@ extension ReedSolomonCodec {
         )
     }
 
-    /// Encodes the readable bytes of `bytes`: data chunks are `ByteBuffer` slices sharing
-    /// its storage.
+    /// Encodes the readable bytes of `bytes`: data chunks share its storage, however large
+    /// the object.
     ///
-    /// NIO can only share storage with slices that start within the first 16 MiB of a
-    /// buffer; chunks further in are copied by NIO. Pass objects over 16 MiB as `[UInt8]` or
-    /// raw bytes where that copy matters.
+    /// A data chunk is `bytes` with its reader and writer indexes moved to the chunk's
+    /// bytes, not a `getSlice` (NIO copies slices that start past the first 16 MiB of a
+    /// buffer). So read a chunk through its readable bytes, as with any buffer; writing to
+    /// one copies the whole object's storage first.
     public func encode(
         _ bytes: ByteBuffer,
         maxChunkLength: Int = StripeLayout.defaultMaxChunkLength,
@@ -99,7 +100,7 @@ extension ReedSolomonCodec {
             allocator: allocator,
             bytes: { body in bytes.withUnsafeReadableBytes(body) },
             dataChunk: { range, chunkLength in
-                let view = bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count)!
+                let view = bytes.sharingView(of: range)
                 guard range.count < chunkLength else { return view }
                 var padded = allocator.alignedBuffer(length: chunkLength, zeroed: true)
                 padded.setBuffer(view, at: padded.readerIndex)

@@ -33,6 +33,22 @@ struct ZeroCopyTests {
         #expect(tail.getBytes(at: tail.readerIndex + 1000, length: 1) == [0])
     }
 
+    @Test("data chunks past the first 16 MiB of a ByteBuffer share its storage too")
+    func largeByteBufferViews() throws {
+        let codec = try ReedSolomonCodec(dataChunkCount: 4, parityChunkCount: 1)
+        let chunkLength = 1 << 20
+        let object = ByteBuffer(bytes: randomBytes(count: 24 * chunkLength, seed: 4))
+        let base = object.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        let encoded = try codec.encode(object, maxChunkLength: chunkLength)
+        let chunks = encoded.stripes.flatMap(\.dataChunks)
+        #expect(chunks.count == 24)
+        for (index, chunk) in chunks.enumerated() {
+            #expect(chunk.readableBytes == chunkLength)
+            #expect(chunk.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == base + UInt(index * chunkLength), "chunk \(index)")
+        }
+        #expect(chunks[20].readableBytesView.elementsEqual(object.readableBytesView.dropFirst(20 * chunkLength).prefix(chunkLength)))
+    }
+
     @Test("parity chunks start on a 64-byte boundary")
     func alignedParity() throws {
         let codec = try ReedSolomonCodec(dataChunkCount: 10, parityChunkCount: 4)
