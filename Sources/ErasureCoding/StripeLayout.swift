@@ -6,9 +6,8 @@
 /// the end of the object are zero padding. An empty object has one stripe whose chunks are
 /// empty, so that it still exists as an object.
 ///
-/// The default maximum chunk length is 8 MiB: NIO `ByteBuffer` slices share storage only
-/// while they start within the first 16 MiB of a buffer, and every chunk travels as its own
-/// buffer, so chunks must stay well under that.
+/// The default maximum chunk length is 8 MiB: smaller chunks spread a large object over
+/// more requests in flight, and every chunk travels, and is stored, as one buffer.
 public struct StripeLayout: Hashable, Sendable {
     /// The largest maximum chunk length accepted: 16 MiB.
     public static let maximumChunkLength = 16 << 20
