@@ -11,7 +11,7 @@ extension CacheNode {
         switch request.opcode {
         case .syncStatus:
             let mark = self.store.backupMark
-            var answer = SyncMessage(storeID: mark?.storeID ?? 0, sequence: mark?.sequence ?? 0, chunkCount: UInt64(self.store.chunkCount)).frame(.syncMark)
+            var answer = SyncMessage(storeID: mark?.storeID ?? 0, sequence: mark?.sequence ?? 0, deletesThrough: mark?.deletesThrough, chunkCount: UInt64(self.store.chunkCount)).frame(.syncMark)
             answer.requestID = request.requestID
             return answer
         case .syncBegin, .syncCommit:
@@ -24,7 +24,7 @@ extension CacheNode {
             if request.opcode == .syncBegin {
                 self.store.beginSync(fullCopy: message.isFullCopy)
             } else {
-                self.store.commitSync(SyncMark(storeID: message.storeID, sequence: message.sequence))
+                self.store.commitSync(SyncMark(storeID: message.storeID, sequence: message.sequence, deletesThrough: message.deletesThrough))
             }
             return request.response(.stored)
         default:
@@ -42,10 +42,12 @@ extension CacheNode {
         } catch {
             throw ErrorMessage(.badRequest, error.message)
         }
-        let delta = self.store.delta(since: since.storeID == 0 ? nil : SyncMark(storeID: since.storeID, sequence: since.sequence), byteBudget: self.syncPageBytes)
+        let mark = SyncMark(storeID: since.storeID, sequence: since.sequence, deletesThrough: since.deletesThrough)
+        let delta = self.store.delta(since: since.storeID == 0 ? nil : mark, byteBudget: self.syncPageBytes)
         let head = SyncMessage(
             storeID: delta.head.storeID,
             sequence: delta.head.sequence,
+            deletesThrough: delta.head.deletesThrough,
             chunkCount: UInt64(self.store.chunkCount),
             isFullCopy: delta.isFullCopy,
             hasMore: delta.isPartial

@@ -29,34 +29,65 @@ extension ChunkStore {
         self.state.withLock { $0.journal.storeID }
     }
 
-    /// The changes since `mark` (which a backup reported): only chunks stored and deletes
-    /// made after it, or every chunk held when the mark cannot be caught up. A delta
+    /// The changes since `mark` (which a backup reported): only chunks stored after its
+    /// ``SyncMark/sequence`` and deletes made after its ``SyncMark/deletesThrough``, or
+    /// every chunk held when the mark cannot be caught up (it is of another store, or older
+    /// than the deletes this store remembers). A delta
     /// carries chunks of at most `byteBudget` payload bytes (at least one chunk), so a
-    /// relay never holds more than that; ``Delta/isPartial`` says when more follow.
+    /// relay never holds more than that; ``Delta/isPartial`` says when more follow. A page
+    /// costs time in proportion to its own changes, not to the size of the store.
     public func delta(since mark: SyncMark?, byteBudget: Int = 16 << 20) -> Delta {
         self.state.withLock { state in
             let journal = state.journal
-            let isFullCopy = mark.map { $0.storeID != journal.storeID || $0.sequence < journal.forgottenThrough || $0.sequence > journal.lastSequence } ?? true
-            let since = isFullCopy ? 0 : mark!.sequence
-            var sequenced: [(sequence: UInt64, change: Change)] = state.chunks.compactMap { address, entry in
-                entry.sequence > since ? (entry.sequence, .put(address, entry.chunk)) : nil
-            }
-            if !isFullCopy {
-                sequenced += journal.deletes(after: since).map { ($0.sequence, .delete(key: $0.key, version: $0.version)) }
-            }
-            sequenced.sort { $0.sequence < $1.sequence }
+            let isFullCopy = mark.map { $0.storeID != journal.storeID || $0.deletesThrough < journal.forgottenThrough || $0.deletesThrough > journal.lastSequence } ?? true
+            // A full copy holds no deletes: it copies the store as every delete left it.
+            let since = isFullCopy ? SyncMark(storeID: journal.storeID, sequence: 0, deletesThrough: journal.lastSequence) : mark!
+            var puts = state.putLog.entries(after: since.sequence)
+            var deletes = journal.deletes(after: since.deletesThrough)
+            var changes: [Change] = []
             var bytes = 0
-            var taken = 0
-            for (_, change) in sequenced {
-                if case .put(_, let chunk) = change {
-                    guard taken == 0 || bytes + chunk.payload.readableBytes <= byteBudget else { break }
-                    bytes += chunk.payload.readableBytes
+            var head = since
+            // Merge the two in sequence order, skipping stale puts, until a chunk would
+            // overrun the budget.
+            while true {
+                while let entry = puts.first, !state.isLive(entry) {
+                    puts.removeFirst()
                 }
-                taken += 1
+                guard let next = Self.earlier(puts.first, deletes.first) else {
+                    break
+                }
+                switch next {
+                case .put(let entry):
+                    let chunk = state.chunks[entry.address]!.chunk
+                    guard changes.isEmpty || bytes + chunk.payload.readableBytes <= byteBudget else {
+                        return Delta(head: head, isFullCopy: isFullCopy, changes: changes, isPartial: true)
+                    }
+                    bytes += chunk.payload.readableBytes
+                    changes.append(.put(entry.address, chunk))
+                    head.reach(entry.sequence)
+                    puts.removeFirst()
+                case .delete(let delete):
+                    changes.append(.delete(key: delete.key, version: delete.version))
+                    head.reach(delete.sequence)
+                    deletes.removeFirst()
+                }
             }
-            let isPartial = taken < sequenced.count
-            let head = SyncMark(storeID: journal.storeID, sequence: isPartial ? sequenced[taken - 1].sequence : journal.lastSequence)
-            return Delta(head: head, isFullCopy: isFullCopy, changes: sequenced.prefix(taken).map(\.change), isPartial: isPartial)
+            return Delta(head: SyncMark(storeID: journal.storeID, sequence: journal.lastSequence), isFullCopy: isFullCopy, changes: changes, isPartial: false)
+        }
+    }
+
+    private enum NextChange {
+        case put(PutLog.Entry)
+        case delete(ChangeJournal.Delete)
+    }
+
+    /// The earlier of the next put and the next delete, if any.
+    private static func earlier(_ put: PutLog.Entry?, _ delete: ChangeJournal.Delete?) -> NextChange? {
+        switch (put, delete) {
+        case (let put?, let delete?): put.sequence < delete.sequence ? .put(put) : .delete(delete)
+        case (let put?, nil): .put(put)
+        case (nil, let delete?): .delete(delete)
+        case (nil, nil): nil
         }
     }
 

@@ -50,6 +50,12 @@ public final class ChunkStore: Sendable {
         var addressesByKey: [ByteBuffer: Set<Address>] = [:]
         var usedBytes = 0
         var journal = ChangeJournal()
+        var putLog = PutLog()
+
+        /// Whether `entry` of the put log names a chunk held now, stored by that change.
+        func isLive(_ entry: PutLog.Entry) -> Bool {
+            self.chunks[entry.address]?.sequence == entry.sequence
+        }
     }
 
     /// Most payload bytes the store holds.
@@ -93,13 +99,18 @@ public final class ChunkStore: Sendable {
         address.key = ByteBuffer(bytes: address.key.readableBytesView)
         let size = chunk.payload.readableBytes
         try self.state.withLock { state throws(ErrorMessage) in
-            let replaced = state.chunks[address]?.chunk.payload.readableBytes ?? 0
-            guard state.usedBytes - replaced + size <= self.capacity else {
+            let replaced = state.chunks[address]?.chunk.payload.readableBytes
+            guard state.usedBytes - (replaced ?? 0) + size <= self.capacity else {
                 throw ErrorMessage(.capacityExceeded, "\(size) more bytes would exceed the node's cap of \(self.capacity) (\(state.usedBytes) used)")
             }
-            state.usedBytes += size - replaced
-            state.chunks[address] = Entry(chunk: chunk, sequence: state.journal.recordPut())
+            state.usedBytes += size - (replaced ?? 0)
+            let sequence = state.journal.recordPut()
+            state.chunks[address] = Entry(chunk: chunk, sequence: sequence)
             state.addressesByKey[address.key, default: []].insert(address)
+            state.putLog.append(address, sequence: sequence)
+            if replaced != nil {
+                state.putLog.noteStale(1, isLive: state.isLive)
+            }
         }
     }
 
@@ -114,6 +125,7 @@ public final class ChunkStore: Sendable {
         self.state.withLock { state in
             state.chunks.removeAll()
             state.addressesByKey.removeAll()
+            state.putLog.removeAll()
             state.usedBytes = 0
         }
     }
@@ -134,6 +146,7 @@ public final class ChunkStore: Sendable {
             state.addressesByKey[key] = remaining.isEmpty ? nil : remaining
             if !doomed.isEmpty {
                 state.journal.recordDelete(key: key, version: version)
+                state.putLog.noteStale(doomed.count, isLive: state.isLive)
             }
             return doomed.count
         }

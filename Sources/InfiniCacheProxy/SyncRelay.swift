@@ -16,7 +16,7 @@ enum SyncRelay {
     ///   it committed, or none if a page was under way (so the next sync is a full copy).
     static func sync(from primary: any NodeTransport, to backup: any NodeTransport) async throws -> Int {
         let status = try SyncMessage(from: try await backup.request(Frame(.syncStatus, payloadChecksum: 0)).expecting(.syncMark))
-        var since = SyncMessage(storeID: status.storeID, sequence: status.sequence)
+        var since = SyncMessage(storeID: status.storeID, sequence: status.sequence, deletesThrough: status.deletesThrough)
         var bytes = 0
         for _ in 0..<Self.maximumPages {
             try Task.checkCancellation()
@@ -27,7 +27,7 @@ enum SyncRelay {
             guard reached.storeID != since.storeID || reached.sequence > since.sequence else {
                 throw ErrorMessage(.protocolViolation, "a delta page made no progress from change \(since.sequence)")
             }
-            since = SyncMessage(storeID: reached.storeID, sequence: reached.sequence)
+            since = SyncMessage(storeID: reached.storeID, sequence: reached.sequence, deletesThrough: reached.deletesThrough)
         }
         throw ErrorMessage(.unavailable, "the primary changed faster than \(Self.maximumPages) pages could catch up with")
     }

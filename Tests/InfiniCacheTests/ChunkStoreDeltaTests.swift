@@ -1,0 +1,191 @@
+import ChunkWire
+import InfiniCacheNode
+import NIOCore
+import TestSupport
+import Testing
+
+@Suite("Delta sync of a chunk store")
+struct ChunkStoreDeltaTests {
+    private func chunk(_ byte: UInt8) -> ChunkStore.Chunk {
+        ChunkStore.Chunk(payload: ByteBuffer(bytes: [UInt8](repeating: byte, count: 100)), checksum: 0, k: 1, r: 1, objectLength: 100)
+    }
+
+    private func address(_ key: String, version: UInt32 = 1) -> ChunkStore.Address {
+        ChunkStore.Address(key: ByteBuffer(string: key), version: version, stripe: 0, chunk: 0)
+    }
+
+    @Test("a delta holds only the changes since the mark, in order, deletes included")
+    func delta() throws {
+        let store = ChunkStore(capacity: 1 << 20)
+        try store.put(self.chunk(1), at: self.address("a"))
+        try store.put(self.chunk(2), at: self.address("b"))
+        let first = store.delta(since: nil)
+        #expect(first.isFullCopy && first.changes.count == 2)
+        store.delete(key: ByteBuffer(string: "a"), version: 1)
+        try store.put(self.chunk(3), at: self.address("c"))
+        let second = store.delta(since: first.head)
+        #expect(!second.isFullCopy)
+        guard second.changes.count == 2, case .delete(let key, 1) = second.changes[0], case .put(let address, _) = second.changes[1] else {
+            Issue.record("unexpected delta \(second.changes)")
+            return
+        }
+        #expect(key == ByteBuffer(string: "a") && address == self.address("c"))
+        #expect(store.delta(since: second.head).changes.isEmpty)
+    }
+
+    @Test("a mark of another store, or older than the retained deletes, gets a full copy")
+    func fullCopy() throws {
+        let store = ChunkStore(capacity: 1 << 20, retainedDeletes: 1)
+        try store.put(self.chunk(1), at: self.address("a"))
+        let mark = store.delta(since: nil).head
+        #expect(store.delta(since: SyncMark(storeID: mark.storeID &+ 1, sequence: mark.sequence)).isFullCopy)
+        try store.put(self.chunk(2), at: self.address("b"))
+        try store.put(self.chunk(3), at: self.address("c"))
+        store.delete(key: ByteBuffer(string: "b"), version: 1)
+        #expect(!store.delta(since: mark).isFullCopy)
+        store.delete(key: ByteBuffer(string: "c"), version: 1)
+        let behind = store.delta(since: mark)
+        #expect(behind.isFullCopy, "the delete of b is forgotten")
+        #expect(behind.changes.count == 1)
+    }
+
+    @Test("a delta in pages of a byte budget brings a backup up to date, deletes included")
+    func pages() throws {
+        let primary = ChunkStore(capacity: 1 << 20)
+        let backup = ChunkStore(capacity: 1 << 20)
+        for index in 0..<10 {
+            try primary.put(self.chunk(UInt8(index)), at: self.address("k\(index)"))
+        }
+        primary.delete(key: ByteBuffer(string: "k3"), version: 1)
+        try primary.put(self.chunk(99), at: self.address("k3"))
+        var mark = backup.backupMark
+        var pages = 0
+        repeat {
+            if pages == 1 {
+                // k0 went to the backup in the first page; its delete must follow it.
+                primary.delete(key: ByteBuffer(string: "k0"), version: 1)
+            }
+            let delta = primary.delta(since: mark, byteBudget: 250)
+            #expect(delta.isFullCopy == (pages == 0))
+            backup.beginSync(fullCopy: delta.isFullCopy)
+            for change in delta.changes {
+                switch change {
+                case .put(let address, let chunk): try backup.put(chunk, at: address)
+                case .delete(let key, let version): backup.delete(key: key, version: version)
+                }
+            }
+            backup.commitSync(delta.head)
+            mark = delta.head
+            pages += 1
+            if !delta.isPartial { break }
+        } while pages < 20
+        #expect(pages == 5, "10 chunks of 100 bytes, 2 per 250-byte page")
+        #expect(backup.chunkCount == 9 && backup.chunk(at: self.address("k0")) == nil)
+        #expect(backup.chunk(at: self.address("k3"))?.payload == self.chunk(99).payload)
+        #expect(primary.delta(since: mark).changes.isEmpty)
+    }
+
+    @Test("a full copy in pages completes although the primary forgot deletes newer than its first page")
+    func fullCopyPastForgottenDeletes() throws {
+        let primary = ChunkStore(capacity: 1 << 20, retainedDeletes: 1)
+        for index in 0..<10 {
+            try primary.put(self.chunk(UInt8(index)), at: self.address("k\(index)"))
+        }
+        try primary.put(self.chunk(10), at: self.address("gone"))
+        primary.delete(key: ByteBuffer(string: "gone"), version: 1)
+        primary.delete(key: ByteBuffer(string: "k9"), version: 1)  // forgets the first delete
+        var mark: SyncMark?
+        var fullCopies = 0
+        var pages = 0
+        repeat {
+            let delta = primary.delta(since: mark, byteBudget: 250)
+            fullCopies += delta.isFullCopy ? 1 : 0
+            mark = delta.head
+            pages += 1
+            if !delta.isPartial { break }
+        } while pages < 20
+        #expect(fullCopies == 1, "later pages continue the copy instead of starting it again")
+        #expect(pages == 5, "9 chunks of 100 bytes, 2 per 250-byte page")
+        #expect(primary.delta(since: mark).changes.isEmpty)
+    }
+
+    @Test("a write outside a sync clears a backup's mark; a full copy gives the store a new id")
+    func markLifetime() throws {
+        let store = ChunkStore(capacity: 1 << 20)
+        let id = store.storeID
+        store.beginSync(fullCopy: true)
+        #expect(store.storeID != id)
+        try store.put(self.chunk(1), at: self.address("a"))
+        store.commitSync(SyncMark(storeID: 7, sequence: 1))
+        #expect(store.backupMark == SyncMark(storeID: 7, sequence: 1))
+        try store.put(self.chunk(2), at: self.address("b"))
+        #expect(store.backupMark == nil)
+    }
+
+    @Test("a malformed sync message is a typed wire error")
+    func malformed() throws {
+        #expect(throws: WireError.self) {
+            _ = try SyncMessage(from: Frame(.syncMark, payload: ByteBuffer(bytes: [1, 2, 3])))
+        }
+        var undefinedFlag = SyncMessage(storeID: 1, sequence: 1).frame(.syncMark)
+        undefinedFlag.payload.setInteger(UInt8(4), at: 32)
+        #expect(throws: WireError.self) {
+            _ = try SyncMessage(from: undefinedFlag)
+        }
+        let message = SyncMessage(storeID: 7, sequence: 9, deletesThrough: 12, chunkCount: 3, isFullCopy: true, hasMore: true)
+        #expect(try SyncMessage(from: message.frame(.syncBegin)) == message)
+    }
+
+    @Test("paged deltas keep a backup identical to its primary through replacements and deletes", arguments: [65_536, 4])
+    func randomHistory(retainedDeletes: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(retainedDeletes))
+        let primary = ChunkStore(capacity: 1 << 30, retainedDeletes: retainedDeletes)
+        let backup = ChunkStore(capacity: 1 << 30)
+        var mark: SyncMark?
+        var fullCopies = 0
+        for _ in 0..<30 {
+            for _ in 0..<60 {
+                let key = ByteBuffer(string: "k\(Int.random(in: 0..<12, using: &generator))")
+                let version = UInt32.random(in: 1...3, using: &generator)
+                if Int.random(in: 0..<5, using: &generator) == 0 {
+                    primary.delete(key: key, version: Bool.random(using: &generator) ? 0 : version)
+                } else {
+                    let payload = ByteBuffer(bytes: randomBytes(count: Int.random(in: 1..<300, using: &generator), seed: generator.next()))
+                    let address = ChunkStore.Address(key: key, version: version, stripe: UInt32.random(in: 0..<3, using: &generator), chunk: UInt8.random(in: 0..<2, using: &generator))
+                    try primary.put(ChunkStore.Chunk(payload: payload, checksum: 0, k: 1, r: 1, objectLength: 1), at: address)
+                }
+            }
+            var pages = 0
+            repeat {
+                let delta = primary.delta(since: mark, byteBudget: 700)
+                fullCopies += pages == 0 && delta.isFullCopy ? 1 : 0
+                try self.apply(delta, to: backup)
+                mark = delta.head
+                pages += 1
+                if !delta.isPartial { break }
+            } while pages < 1000
+            #expect(self.contents(of: backup) == self.contents(of: primary))
+        }
+        #expect(retainedDeletes < 60 ? fullCopies > 1 : fullCopies == 1, "\(fullCopies) full copies")
+    }
+
+    private func apply(_ delta: ChunkStore.Delta, to backup: ChunkStore) throws {
+        backup.beginSync(fullCopy: delta.isFullCopy)
+        for change in delta.changes {
+            switch change {
+            case .put(let address, let chunk): try backup.put(chunk, at: address)
+            case .delete(let key, let version): backup.delete(key: key, version: version)
+            }
+        }
+        backup.commitSync(delta.head)
+    }
+
+    /// Every chunk a store holds, by address (read through a full-copy delta).
+    private func contents(of store: ChunkStore) -> [ChunkStore.Address: ByteBuffer] {
+        var contents: [ChunkStore.Address: ByteBuffer] = [:]
+        for case .put(let address, let chunk) in store.delta(since: nil, byteBudget: .max).changes {
+            contents[address] = chunk.payload
+        }
+        return contents
+    }
+}
