@@ -67,14 +67,7 @@ struct ChunkStoreDeltaTests {
             }
             let delta = primary.delta(since: mark, byteBudget: 250)
             #expect(delta.isFullCopy == (pages == 0))
-            backup.beginSync(fullCopy: delta.isFullCopy)
-            for change in delta.changes {
-                switch change {
-                case .put(let address, let chunk): try backup.put(chunk, at: address)
-                case .delete(let key, let version): backup.delete(key: key, version: version)
-                }
-            }
-            backup.commitSync(delta.head)
+            try self.apply(delta, to: backup)
             mark = delta.head
             pages += 1
             if !delta.isPartial { break }
