@@ -243,6 +243,7 @@ let package = Package(
             name: "InfiniCacheTests",
             dependencies: [
                 "ChunkWire",
+                "ErasureCoding",
                 "ChunkTransport",
                 "InfiniCacheClient",
                 "InfiniCacheProxy",

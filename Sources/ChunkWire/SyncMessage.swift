@@ -53,6 +53,9 @@ public struct SyncMessage: Sendable, Hashable {
         guard flags & ~3 == 0 else {
             throw WireError(.malformedMessage, "sync message flags 0x\(String(flags, radix: 16)) set undefined bits")
         }
+        guard deletesThrough >= sequence else {
+            throw WireError(.malformedMessage, "sync message reflects deletes through \(deletesThrough), before its sequence number \(sequence)")
+        }
         self.init(storeID: storeID, sequence: sequence, deletesThrough: deletesThrough, chunkCount: chunkCount, isFullCopy: flags & 1 != 0, hasMore: flags & 2 != 0)
     }
 }

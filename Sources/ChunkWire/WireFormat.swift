@@ -27,7 +27,7 @@ public enum WireFormat {
     /// The first four header bytes of every frame.
     public static let magic: UInt32 = 0x4657_4349
     /// The version this implementation writes and the only one it accepts.
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     /// Size of the fixed header in bytes.
     public static let headerLength = 48
 

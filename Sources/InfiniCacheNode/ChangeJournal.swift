@@ -14,8 +14,8 @@ struct ChangeJournal {
     private(set) var storeID = UInt64.random(in: 1...UInt64.max)
     private(set) var lastSequence: UInt64 = 0
     private(set) var deletes = CircularBuffer<Delete>()
-    /// Deletes up to this sequence number were forgotten: a mark older than it cannot be
-    /// brought up to date by a delta.
+    /// Deletes up to this sequence number were forgotten: a mark whose
+    /// ``SyncMark/deletesThrough`` is older cannot be brought up to date by a delta.
     private(set) var forgottenThrough: UInt64 = 0
     /// The primary store and change this store mirrors, after a completed sync. Cleared
     /// when a sync begins, and by any write outside a sync (the store then holds more than
@@ -82,13 +82,15 @@ struct ChangeJournal {
 public struct SyncMark: Sendable, Hashable {
     /// The primary's ``ChunkStore/storeID``.
     public var storeID: UInt64
-    /// The primary's change sequence number: every chunk it stored up to this one is held.
+    /// The primary's change sequence number: every chunk the primary still holds that it
+    /// stored up to this change is held.
     public var sequence: UInt64
     /// Every delete the primary made up to this change is reflected; at least
     /// ``sequence``.
     public var deletesThrough: UInt64
 
-    /// Creates a mark; `deletesThrough` defaults to `sequence`.
+    /// Creates a mark; `deletesThrough` defaults to `sequence`, and is raised to it if
+    /// smaller.
     public init(storeID: UInt64, sequence: UInt64, deletesThrough: UInt64? = nil) {
         self.storeID = storeID
         self.sequence = sequence

@@ -15,7 +15,8 @@ extension ChunkStore {
         /// The mark the backup holds once it applied ``changes``.
         public var head: SyncMark
         /// The changes replace everything the backup held, because it mirrored another
-        /// store, nothing yet, or is further behind than the retained deletes reach.
+        /// store, nothing yet, is further behind than the retained deletes reach, or
+        /// claims a change this store has not made.
         public var isFullCopy: Bool
         /// In the order they happened.
         public var changes: [Change]
@@ -29,31 +30,36 @@ extension ChunkStore {
         self.state.withLock { $0.journal.storeID }
     }
 
-    /// The changes since `mark` (which a backup reported): only chunks stored after its
-    /// ``SyncMark/sequence`` and deletes made after its ``SyncMark/deletesThrough``, or
-    /// every chunk held when the mark cannot be caught up (it is of another store, or older
-    /// than the deletes this store remembers). A delta
-    /// carries chunks of at most `byteBudget` payload bytes (at least one chunk), so a
-    /// relay never holds more than that; ``Delta/isPartial`` says when more follow. A page
-    /// costs time in proportion to its own changes, not to the size of the store.
+    /// The changes since `mark` (which a backup reported): the chunks still held that were
+    /// last stored after its ``SyncMark/sequence``, and the deletes made after its
+    /// ``SyncMark/deletesThrough``, in the order they happened; or every chunk held when the
+    /// mark cannot be caught up (it is of another store, older than the deletes this store
+    /// remembers, or ahead of its latest change). A delta carries chunks of at most
+    /// `byteBudget` payload bytes (at least one chunk), so a relay never holds more than
+    /// that; ``Delta/isPartial`` says when more follow. A page costs time in proportion to
+    /// its own changes, not to the size of the store.
     public func delta(since mark: SyncMark?, byteBudget: Int = 16 << 20) -> Delta {
         self.state.withLock { state in
             let journal = state.journal
             let isFullCopy = mark.map { $0.storeID != journal.storeID || $0.deletesThrough < journal.forgottenThrough || $0.deletesThrough > journal.lastSequence } ?? true
             // A full copy holds no deletes: it copies the store as every delete left it.
             let since = isFullCopy ? SyncMark(storeID: journal.storeID, sequence: 0, deletesThrough: journal.lastSequence) : mark!
-            var puts = state.putLog.entries(after: since.sequence)
-            var deletes = journal.deletes(after: since.deletesThrough)
+            let puts = state.putLog.entries(after: since.sequence)
+            let deletes = journal.deletes(after: since.deletesThrough)
+            var nextPut = puts.startIndex
+            var nextDelete = deletes.startIndex
             var changes: [Change] = []
             var bytes = 0
             var head = since
             // Merge the two in sequence order, skipping stale puts, until a chunk would
             // overrun the budget.
             while true {
-                while let entry = puts.first, !state.isLive(entry) {
-                    puts.removeFirst()
+                while nextPut < puts.endIndex, !puts[nextPut].isLive(in: state.chunks) {
+                    puts.formIndex(after: &nextPut)
                 }
-                guard let next = Self.earlier(puts.first, deletes.first) else {
+                let put = nextPut < puts.endIndex ? puts[nextPut] : nil
+                let delete = nextDelete < deletes.endIndex ? deletes[nextDelete] : nil
+                guard let next = Self.earlier(put, delete) else {
                     break
                 }
                 switch next {
@@ -65,11 +71,11 @@ extension ChunkStore {
                     bytes += chunk.payload.readableBytes
                     changes.append(.put(entry.address, chunk))
                     head.reach(entry.sequence)
-                    puts.removeFirst()
+                    puts.formIndex(after: &nextPut)
                 case .delete(let delete):
                     changes.append(.delete(key: delete.key, version: delete.version))
                     head.reach(delete.sequence)
-                    deletes.removeFirst()
+                    deletes.formIndex(after: &nextDelete)
                 }
             }
             return Delta(head: SyncMark(storeID: journal.storeID, sequence: journal.lastSequence), isFullCopy: isFullCopy, changes: changes, isPartial: false)

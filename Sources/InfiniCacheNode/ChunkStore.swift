@@ -51,11 +51,6 @@ public final class ChunkStore: Sendable {
         var usedBytes = 0
         var journal = ChangeJournal()
         var putLog = PutLog()
-
-        /// Whether `entry` of the put log names a chunk held now, stored by that change.
-        func isLive(_ entry: PutLog.Entry) -> Bool {
-            self.chunks[entry.address]?.sequence == entry.sequence
-        }
     }
 
     /// Most payload bytes the store holds.
@@ -109,7 +104,7 @@ public final class ChunkStore: Sendable {
             state.addressesByKey[address.key, default: []].insert(address)
             state.putLog.append(address, sequence: sequence)
             if replaced != nil {
-                state.putLog.noteStale(1, isLive: state.isLive)
+                state.putLog.noteStale(1, chunks: state.chunks)
             }
         }
     }
@@ -146,7 +141,7 @@ public final class ChunkStore: Sendable {
             state.addressesByKey[key] = remaining.isEmpty ? nil : remaining
             if !doomed.isEmpty {
                 state.journal.recordDelete(key: key, version: version)
-                state.putLog.noteStale(doomed.count, isLive: state.isLive)
+                state.putLog.noteStale(doomed.count, chunks: state.chunks)
             }
             return doomed.count
         }

@@ -9,6 +9,11 @@ struct PutLog {
     struct Entry {
         var sequence: UInt64
         var address: ChunkStore.Address
+
+        /// Whether `chunks` holds this entry's chunk as this change stored it.
+        func isLive(in chunks: [ChunkStore.Address: ChunkStore.Entry]) -> Bool {
+            chunks[self.address]?.sequence == self.sequence
+        }
     }
 
     private(set) var entries: [Entry] = []
@@ -20,14 +25,14 @@ struct PutLog {
         self.entries.append(Entry(sequence: sequence, address: address))
     }
 
-    /// Records that `count` entries went stale (their chunks were replaced or deleted);
-    /// `isLive` tells, when the log compacts, which entries still name a held chunk.
-    mutating func noteStale(_ count: Int, isLive: (Entry) -> Bool) {
+    /// Records that `count` entries went stale (their chunks were replaced or deleted in
+    /// `chunks`, the store's chunks as they are now).
+    mutating func noteStale(_ count: Int, chunks: [ChunkStore.Address: ChunkStore.Entry]) {
         self.staleCount += count
         guard self.staleCount > self.entries.count / 2 else {
             return
         }
-        self.entries.removeAll { !isLive($0) }
+        self.entries.removeAll { !$0.isLive(in: chunks) }
         self.staleCount = 0
     }
 
@@ -40,25 +45,5 @@ struct PutLog {
     /// The entries of changes after `sequence`, stale ones included, oldest first.
     func entries(after sequence: UInt64) -> ArraySlice<Entry> {
         self.entries[self.entries.partitionPoint { $0.sequence > sequence }...]
-    }
-}
-
-extension RandomAccessCollection {
-    /// The first index whose element satisfies `belongsAfter`, found by binary search: the
-    /// predicate must be false for a prefix of the collection and true for the rest.
-    func partitionPoint(where belongsAfter: (Element) -> Bool) -> Index {
-        var low = self.startIndex
-        var count = self.count
-        while count > 0 {
-            let half = count / 2
-            let middle = self.index(low, offsetBy: half)
-            if belongsAfter(self[middle]) {
-                count = half
-            } else {
-                low = self.index(after: middle)
-                count -= half + 1
-            }
-        }
-        return low
     }
 }

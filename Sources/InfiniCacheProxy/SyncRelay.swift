@@ -23,8 +23,10 @@ enum SyncRelay {
             let (page, reached) = try await self.relayPage(since: since, from: primary, to: backup)
             bytes += page
             guard reached.hasMore else { return bytes }
-            // A page that does not move the mark forward would repeat for ever.
-            guard reached.storeID != since.storeID || reached.sequence > since.sequence else {
+            // A page that does not move the mark forward would repeat for ever. A full copy
+            // starts over from the first chunk, so its first page may end below the mark
+            // it replaced; `maximumPages` bounds a copy that keeps starting over.
+            guard reached.isFullCopy || reached.storeID != since.storeID || reached.sequence > since.sequence else {
                 throw ErrorMessage(.protocolViolation, "a delta page made no progress from change \(since.sequence)")
             }
             since = SyncMessage(storeID: reached.storeID, sequence: reached.sequence, deletesThrough: reached.deletesThrough)

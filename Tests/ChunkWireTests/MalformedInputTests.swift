@@ -28,7 +28,7 @@ struct MalformedInputTests {
 
     @Test("unknown version and opcode are refused, not skipped")
     mutating func unknownVersionAndOpcode() {
-        self.expectError(.unsupportedVersion, parsing: bytes(of: self.frame(), patching: 4, with: UInt8(2)))
+        self.expectError(.unsupportedVersion, parsing: bytes(of: self.frame(), patching: 4, with: WireFormat.version &+ 1))
         self.expectError(.unknownOpcode, parsing: bytes(of: self.frame(), patching: 5, with: UInt8(0x7F)))
         self.expectError(.unknownOpcode, parsing: bytes(of: self.frame(), patching: 5, with: UInt8(0x20)))
     }

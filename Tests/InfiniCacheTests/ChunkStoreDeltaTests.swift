@@ -127,6 +127,11 @@ struct ChunkStoreDeltaTests {
         }
         let message = SyncMessage(storeID: 7, sequence: 9, deletesThrough: 12, chunkCount: 3, isFullCopy: true, hasMore: true)
         #expect(try SyncMessage(from: message.frame(.syncBegin)) == message)
+        var deletesBehind = message.frame(.syncMark)
+        deletesBehind.payload.setInteger(UInt64(8), at: 16, endianness: .little)
+        #expect(throws: WireError.self) {
+            _ = try SyncMessage(from: deletesBehind)
+        }
     }
 
     @Test("paged deltas keep a backup identical to its primary through replacements and deletes", arguments: [65_536, 4])
