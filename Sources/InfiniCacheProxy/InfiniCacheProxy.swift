@@ -117,8 +117,7 @@ public final class InfiniCacheProxy: FrameResponder {
         }
         // The evicted chunks leave their nodes before the client may send the new ones,
         // which could otherwise reach a node first and find it still full.
-        Task {
-            await self.send(placed.evicted)
+        self.delete(placed.evicted) { [response] in
             replies.post(response)
         }
     }
@@ -185,22 +184,32 @@ public final class InfiniCacheProxy: FrameResponder {
         }
     }
 
-    /// Deletes chunks on their nodes in a task of their own, so that a client that cancels
-    /// its request cannot cancel the clean-up it caused.
+    /// Deletes chunks on their nodes without waiting for their answers. No request of a
+    /// client's carries the clean-up, so a client that cancels cannot cancel it.
     func sendLater(_ deletions: [Deletion]) {
-        guard !deletions.isEmpty else { return }
-        Task { await self.send(deletions) }
+        self.delete(deletions) {}
     }
 
-    /// Deletes chunks on their nodes; a node that is gone or fails is ignored (its memory
-    /// is gone with it).
-    private func send(_ deletions: [Deletion]) async {
-        guard !deletions.isEmpty else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for deletion in deletions {
-                guard let transport = self.state.transport(of: deletion.node) else { continue }
-                group.addTask {
-                    _ = try? await transport.request(Frame(.delete, key: deletion.version.key, objectVersion: deletion.version.version))
+    /// Deletes chunks on their nodes and calls `completion` once every node has answered,
+    /// or failed (a node that is gone or fails is ignored: its memory is gone with it).
+    /// Answers arrive by callback: no task per deletion.
+    private func delete(_ deletions: [Deletion], then completion: @escaping @Sendable () -> Void) {
+        let requests = deletions.compactMap { deletion in
+            self.state.transport(of: deletion.node).map { ($0, Frame(.delete, key: deletion.version.key, objectVersion: deletion.version.version)) }
+        }
+        guard !requests.isEmpty else {
+            completion()
+            return
+        }
+        let outstanding = Mutex(requests.count)
+        for (transport, frame) in requests {
+            _ = transport.request(frame) { _ in
+                let isLast = outstanding.withLock { count in
+                    count -= 1
+                    return count == 0
+                }
+                if isLast {
+                    completion()
                 }
             }
         }
