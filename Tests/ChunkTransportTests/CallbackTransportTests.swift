@@ -43,6 +43,15 @@ private final class Received: Sendable {
     }
 }
 
+/// A request an ``InlineResponder`` holds, and what its test needs to act on it.
+private struct HeldRequest {
+    let responder: InlineResponder
+    let transport: any NodeTransport
+    let received: Received
+    let pending: PendingRequest
+    let stop: @Sendable () async -> Void
+}
+
 enum CallbackWiring: CaseIterable, Sendable {
     case inProcess
     case tcp
@@ -60,6 +69,17 @@ struct CallbackTransportTests {
             let pair = try await LoopbackPair.start(responder: responder)
             return (pair.node.connection, { await pair.stop() })
         }
+    }
+
+    /// A `delete` sent over `wiring` to an ``InlineResponder`` that holds it unanswered,
+    /// once the responder has it.
+    private func holdRequest(_ wiring: CallbackWiring) async throws -> HeldRequest {
+        let responder = InlineResponder()
+        let (transport, stop) = try await self.connect(wiring, to: responder)
+        let received = Received()
+        let pending = transport.send(Frame(.delete, key: ByteBuffer(string: "k")), onResponse: received.take)
+        try await waitUntil { responder.held.withLock { $0 } == 1 }
+        return HeldRequest(responder: responder, transport: transport, received: received, pending: pending, stop: stop)
     }
 
     @Test("responses reach the callback in order, the last without more; inline and task answers alike", arguments: CallbackWiring.allCases)
@@ -80,32 +100,24 @@ struct CallbackTransportTests {
 
     @Test("cancelling a request answered inline runs the responder's cancellation handler and delivers nothing", arguments: CallbackWiring.allCases)
     func cancel(wiring: CallbackWiring) async throws {
-        let responder = InlineResponder()
-        let (transport, stop) = try await self.connect(wiring, to: responder)
-        let received = Received()
-        let pending = transport.send(Frame(.delete, key: ByteBuffer(string: "k")), onResponse: received.take)
-        try await waitUntil { responder.held.withLock { $0 } == 1 }
-        pending.cancel()
-        try await waitUntil { responder.cancellations.withLock { $0 } == 1 }
-        #expect(received.frames.withLock { $0.isEmpty } && received.failures.withLock { $0.isEmpty })
-        await stop()
+        let held = try await self.holdRequest(wiring)
+        held.pending.cancel()
+        try await waitUntil { held.responder.cancellations.withLock { $0 } == 1 }
+        #expect(held.received.frames.withLock { $0.isEmpty } && held.received.failures.withLock { $0.isEmpty })
+        await held.stop()
     }
 
     @Test("closing the transport fails a held request with connectionClosed, once", arguments: CallbackWiring.allCases)
     func close(wiring: CallbackWiring) async throws {
-        let responder = InlineResponder()
-        let (transport, stop) = try await self.connect(wiring, to: responder)
-        let received = Received()
-        _ = transport.send(Frame(.delete, key: ByteBuffer(string: "k")), onResponse: received.take)
-        try await waitUntil { responder.held.withLock { $0 } == 1 }
-        await transport.close()
-        try await waitUntil { !received.failures.withLock { $0.isEmpty } }
-        let failures = received.failures.withLock { $0 }
+        let held = try await self.holdRequest(wiring)
+        await held.transport.close()
+        try await waitUntil { !held.received.failures.withLock { $0.isEmpty } }
+        let failures = held.received.failures.withLock { $0 }
         #expect(failures.count == 1)
         #expect((failures.first as? TransportError)?.code == .connectionClosed)
-        #expect(received.frames.withLock { $0.isEmpty })
-        try await waitUntil { responder.cancellations.withLock { $0 } == 1 }
-        await stop()
+        #expect(held.received.frames.withLock { $0.isEmpty })
+        try await waitUntil { held.responder.cancellations.withLock { $0 } == 1 }
+        await held.stop()
     }
 }
 
