@@ -31,15 +31,11 @@ struct ChangeJournal {
 
     /// Numbers a chunk stored.
     mutating func recordPut() -> UInt64 {
-        self.noteWrite()
-        self.lastSequence += 1
-        return self.lastSequence
+        self.nextSequence()
     }
 
     mutating func recordDelete(key: ByteBuffer, version: UInt32) {
-        self.noteWrite()
-        self.lastSequence += 1
-        let sequence = self.lastSequence
+        let sequence = self.nextSequence()
         self.deletes.append(Delete(key: ByteBuffer(bytes: key.readableBytesView), version: version, sequence: sequence))
         while self.deletes.count > self.retainedDeletes, let forgotten = self.deletes.popFirst() {
             self.forgottenThrough = forgotten.sequence
@@ -59,10 +55,13 @@ struct ChangeJournal {
         self.syncing = false
     }
 
-    private mutating func noteWrite() {
+    /// Numbers the next change. A write outside a sync also clears the backup mark.
+    private mutating func nextSequence() -> UInt64 {
         if !self.syncing {
             self.backupMark = nil
         }
+        self.lastSequence += 1
+        return self.lastSequence
     }
 
     /// Deletes after `sequence`, oldest first.
