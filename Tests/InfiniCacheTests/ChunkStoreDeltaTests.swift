@@ -58,24 +58,16 @@ struct ChunkStoreDeltaTests {
         }
         primary.delete(key: ByteBuffer(string: "k3"), version: 1)
         try primary.put(self.chunk(99), at: self.address("k3"))
-        var mark = backup.backupMark
-        var pages = 0
-        repeat {
-            if pages == 1 {
+        let sync = try self.syncInPages(from: primary, to: backup, since: backup.backupMark, byteBudget: 250) { page in
+            if page == 1 {
                 // k0 went to the backup in the first page; its delete must follow it.
                 primary.delete(key: ByteBuffer(string: "k0"), version: 1)
             }
-            let delta = primary.delta(since: mark, byteBudget: 250)
-            #expect(delta.isFullCopy == (pages == 0))
-            try self.apply(delta, to: backup)
-            mark = delta.head
-            pages += 1
-            if !delta.isPartial { break }
-        } while pages < 20
-        #expect(pages == 5, "10 chunks of 100 bytes, 2 per 250-byte page")
+        }
+        #expect(sync.fullCopyPages == [true, false, false, false, false], "10 chunks of 100 bytes, 2 per 250-byte page; the first is the full copy")
         #expect(backup.chunkCount == 9 && backup.chunk(at: self.address("k0")) == nil)
         #expect(backup.chunk(at: self.address("k3"))?.payload == self.chunk(99).payload)
-        #expect(primary.delta(since: mark).changes.isEmpty)
+        #expect(primary.delta(since: sync.mark).changes.isEmpty)
     }
 
     @Test("a full copy in pages completes although the primary forgot deletes newer than its first page")
@@ -87,19 +79,10 @@ struct ChunkStoreDeltaTests {
         try primary.put(self.chunk(10), at: self.address("gone"))
         primary.delete(key: ByteBuffer(string: "gone"), version: 1)
         primary.delete(key: ByteBuffer(string: "k9"), version: 1)  // forgets the first delete
-        var mark: SyncMark?
-        var fullCopies = 0
-        var pages = 0
-        repeat {
-            let delta = primary.delta(since: mark, byteBudget: 250)
-            fullCopies += delta.isFullCopy ? 1 : 0
-            mark = delta.head
-            pages += 1
-            if !delta.isPartial { break }
-        } while pages < 20
-        #expect(fullCopies == 1, "later pages continue the copy instead of starting it again")
-        #expect(pages == 5, "9 chunks of 100 bytes, 2 per 250-byte page")
-        #expect(primary.delta(since: mark).changes.isEmpty)
+        let sync = try self.syncInPages(from: primary, to: nil, since: nil, byteBudget: 250)
+        #expect(sync.fullCopyPages.filter { $0 }.count == 1, "later pages continue the copy instead of starting it again")
+        #expect(sync.fullCopyPages.count == 5, "9 chunks of 100 bytes, 2 per 250-byte page")
+        #expect(primary.delta(since: sync.mark).changes.isEmpty)
     }
 
     @Test("a write outside a sync clears a backup's mark; a full copy gives the store a new id")
@@ -153,18 +136,38 @@ struct ChunkStoreDeltaTests {
                     try primary.put(ChunkStore.Chunk(payload: payload, checksum: 0, k: 1, r: 1, objectLength: 1), at: address)
                 }
             }
-            var pages = 0
-            repeat {
-                let delta = primary.delta(since: mark, byteBudget: 700)
-                fullCopies += pages == 0 && delta.isFullCopy ? 1 : 0
-                try self.apply(delta, to: backup)
-                mark = delta.head
-                pages += 1
-                if !delta.isPartial { break }
-            } while pages < 1000
+            let sync = try self.syncInPages(from: primary, to: backup, since: mark, byteBudget: 700)
+            fullCopies += sync.fullCopyPages.first == true ? 1 : 0
+            mark = sync.mark
             #expect(self.contents(of: backup) == self.contents(of: primary))
         }
         #expect(retainedDeletes < 60 ? fullCopies > 1 : fullCopies == 1, "\(fullCopies) full copies")
+    }
+
+    /// Pages `primary`'s changes since `mark` in deltas of `byteBudget` bytes, replaying
+    /// each on `backup` if given, until a page is complete (at most 1000 pages);
+    /// `beforePage` runs before each page is asked for, with its index. Returns the mark
+    /// reached and whether each page was a full copy.
+    private func syncInPages(
+        from primary: ChunkStore,
+        to backup: ChunkStore?,
+        since mark: SyncMark?,
+        byteBudget: Int,
+        beforePage: (Int) -> Void = { _ in }
+    ) throws -> (mark: SyncMark?, fullCopyPages: [Bool]) {
+        var mark = mark
+        var fullCopyPages: [Bool] = []
+        repeat {
+            beforePage(fullCopyPages.count)
+            let delta = primary.delta(since: mark, byteBudget: byteBudget)
+            if let backup {
+                try self.apply(delta, to: backup)
+            }
+            mark = delta.head
+            fullCopyPages.append(delta.isFullCopy)
+            if !delta.isPartial { break }
+        } while fullCopyPages.count < 1000
+        return (mark, fullCopyPages)
     }
 
     private func apply(_ delta: ChunkStore.Delta, to backup: ChunkStore) throws {
