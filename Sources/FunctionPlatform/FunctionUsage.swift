@@ -50,7 +50,7 @@ extension Duration {
     }
 
     /// The duration in whole nanoseconds (truncated).
-    var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         let (seconds, attoseconds) = self.components
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }

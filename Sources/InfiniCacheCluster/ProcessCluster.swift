@@ -1,5 +1,6 @@
 public import Foundation
 public import InfiniCacheClient
+import FunctionPlatform
 
 /// The cache as real processes on this machine: one `infinicache-proxy` and its
 /// `infinicache-node`s, started from a directory holding the built executables (the
@@ -84,8 +85,7 @@ public final class ProcessCluster {
             arguments += ["--instance-id", "\(instance)"]
         }
         if let respondDelay {
-            let (seconds, attoseconds) = respondDelay.components
-            arguments += ["--respond-delay-ms", "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)"]
+            arguments += ["--respond-delay-ms", "\(respondDelay.nanoseconds / 1_000_000)"]
         }
         return arguments
     }
