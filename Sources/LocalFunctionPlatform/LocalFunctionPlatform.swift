@@ -88,8 +88,13 @@ public final class LocalFunctionPlatform: FunctionPlatform {
         /// Removes the instances `isReclaimed` picks, counts them as reclaimed, and returns
         /// them for destruction.
         mutating func reclaim(where isReclaimed: (Slot) -> Bool) -> [Slot] {
-            let reclaimed = self.slots.filter(isReclaimed)
-            self.slots.removeAll { slot in reclaimed.contains { $0.id == slot.id } }
+            // One pass, asking once per instance: a policy may draw at random.
+            var reclaimed: [Slot] = []
+            self.slots.removeAll { slot in
+                guard isReclaimed(slot) else { return false }
+                reclaimed.append(slot)
+                return true
+            }
             self.usage.reclaims += reclaimed.count
             return reclaimed
         }
