@@ -4,6 +4,7 @@ import FunctionPlatform
 import InfiniCacheNode
 import LocalFunctionPlatform
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite("Function platform")
@@ -59,9 +60,7 @@ struct FunctionPlatformTests {
         let platform = LocalFunctionPlatform(functions: ["f"], configuration: configuration, clock: clock)
         let invocation = try await platform.invoke("f", payload: .warmUp)
         let request = Task { try await self.probe(invocation) }
-        for _ in 0..<500 where platform.requestsInFlight == 0 {
-            try await Task.sleep(for: .milliseconds(1))
-        }
+        try await poll(attempts: 500, every: .milliseconds(1)) { platform.requestsInFlight > 0 }
         invocation.end()
         #expect(invocation.isRunning, "the request in flight keeps it running")
         await platform.tick()

@@ -80,9 +80,7 @@ struct MultiProcessTests {
             let processes = launcher.processIDs
             #expect(processes.count == 24, "a primary and a backup per function")
             // A stop signal takes effect once the kernel schedules the process.
-            for _ in 0..<200 where !processes.values.allSatisfy({ Self.state(of: $0) == "T" }) {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            try await poll(attempts: 200, every: .milliseconds(5)) { processes.values.allSatisfy { Self.state(of: $0) == "T" } }
             #expect(processes.values.allSatisfy { Self.state(of: $0) == "T" }, "\(processes.values.map { Self.state(of: $0) ?? "?" })")
             for function in functions {
                 if let primary = platform.instances(of: function).first {
@@ -93,9 +91,7 @@ struct MultiProcessTests {
                 #expect(try await client.get("s\(index)") == value, "served by the backups")
             }
             // The read completes with 10 chunks; the last two failovers may still be counting.
-            for _ in 0..<500 where lifecycle.report().counters.failovers < 12 {
-                try await Task.sleep(for: .milliseconds(2))
-            }
+            try await poll(attempts: 500, every: .milliseconds(2)) { lifecycle.report().counters.failovers >= 12 }
             #expect(lifecycle.report().counters.failovers == 12)
             // An instance that dies on its own is replaced, not invoked again.
             let (victim, pid) = try #require(launcher.processIDs.first)
@@ -107,9 +103,7 @@ struct MultiProcessTests {
                 #expect(try await client.get("s\(index)") == value, "after a crashed instance")
             }
             // The reads needed only 10 chunks; the new instance may still be starting.
-            for _ in 0..<500 where platform.instances(of: function).isEmpty {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await poll(attempts: 500, every: .milliseconds(10)) { !platform.instances(of: function).isEmpty }
             let replacements = platform.instances(of: function).map(\.id)
             #expect(!replacements.contains(victim) && replacements.count == 1, "\(function): \(replacements)")
         } catch {

@@ -3,6 +3,7 @@ import InfiniCacheClient
 import InfiniCacheCluster
 import InfiniCacheProxy
 import NIOCore
+import TestSupport
 import Testing
 
 // The README's client snippet, kept compiling and correct here.
@@ -42,11 +43,8 @@ struct ReadmeServerlessExampleTests {
         await cluster.reclaimEveryPrimary()                 // the provider takes every primary
         let clip = try await cluster.client.get("clip")     // served by the backups
         #expect(clip == ByteBuffer(bytes: Array(repeating: 7, count: 1 << 20)))
-        var report = cluster.lifecycle.report()             // failovers: 12, chunks lost: 0, the bill
-        for _ in 0..<500 where report.counters.failovers < 12 {
-            try await Task.sleep(for: .milliseconds(2))
-            report = cluster.lifecycle.report()
-        }
+        try await poll(attempts: 500, every: .milliseconds(2)) { cluster.lifecycle.report().counters.failovers >= 12 }
+        let report = cluster.lifecycle.report()             // failovers: 12, chunks lost: 0, the bill
         #expect(report.counters.failovers == 12 && report.counters.chunksLost == 0)
         #expect(report.bill.total > 0 && report.bill.total < report.bill.alwaysOnCost)
         await cluster.stop()

@@ -30,9 +30,7 @@ struct ServerlessLifecycleTests {
 
     /// The lifecycle counters once `condition` holds, or after a second.
     private func counters(of cluster: ServerlessCluster, _ condition: (LifecycleCounters) -> Bool) async -> LifecycleCounters {
-        for _ in 0..<500 where !condition(cluster.lifecycle.report().counters) {
-            try? await Task.sleep(for: .milliseconds(2))
-        }
+        _ = try? await poll(attempts: 500, every: .milliseconds(2)) { condition(cluster.lifecycle.report().counters) }
         return cluster.lifecycle.report().counters
     }
 
@@ -99,9 +97,7 @@ struct ServerlessLifecycleTests {
         #expect(cluster.lifecycle.report().counters.bytesSynced == codedA + codedB, "the second sync carries b only")
         #expect(try await cluster.client.delete("a"))
         // The proxy deletes chunks on the nodes in the background.
-        for _ in 0..<500 where cluster.functions.contains(where: { cluster.platform.instances(of: $0).first?.chunkCount != 1 }) {
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await poll(attempts: 500, every: .milliseconds(2)) { cluster.functions.allSatisfy { cluster.platform.instances(of: $0).first?.chunkCount == 1 } }
         await cluster.lifecycle.backUp()
         let counters = cluster.lifecycle.report().counters
         #expect(counters.bytesSynced == codedA + codedB, "a delete moves no chunk bytes")

@@ -45,3 +45,17 @@ public func sameBytes(_ a: some ChunkBytes, _ b: some ChunkBytes) -> Bool {
         }
     }
 }
+
+/// Checks `condition` up to `attempts` times, sleeping `interval` before each retry, and
+/// returns whether it came to hold. Tests that expect the condition check it again
+/// themselves, so a condition still false just falls through to that expectation.
+@discardableResult
+public func poll(attempts: Int, every interval: Duration, until condition: () -> Bool) async throws -> Bool {
+    for _ in 0..<attempts {
+        if condition() {
+            return true
+        }
+        try await Task.sleep(for: interval)
+    }
+    return condition()
+}
