@@ -34,8 +34,9 @@ public protocol NodeTransport: Sendable {
     /// the returned ``PendingRequest`` stops delivery promptly (a response already on its
     /// way may still arrive) and tells the responder to drop the request.
     ///
-    /// The default implementation reads ``send(_:)`` in a task of its own; the TCP and
-    /// in-process transports deliver straight from where responses arrive.
+    /// The default implementation reads ``send(_:)`` in a task of its own (see
+    /// `deliver(to:)`); the TCP, in-process and function transports deliver straight from
+    /// where responses arrive.
     func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest
 
     /// Closes the connection; outstanding and later requests fail with
@@ -62,25 +63,7 @@ public struct PendingRequest: Sendable {
 
 extension NodeTransport {
     public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        let responses = self.send(request)
-        let task = Task {
-            do {
-                for try await response in responses {
-                    onResponse(.success(response))
-                    if !response.flags.contains(.more) {
-                        return
-                    }
-                }
-                // A stream that ends without its final response failed, unless the
-                // request was cancelled.
-                if !Task.isCancelled {
-                    onResponse(.failure(TransportError(.connectionClosed, "the response stream ended without a final response")))
-                }
-            } catch {
-                onResponse(.failure(error))
-            }
-        }
-        return PendingRequest { task.cancel() }
+        self.send(request).deliver(to: onResponse)
     }
 
     /// Sends a request that has exactly one response and hands it — or the request's
@@ -111,6 +94,29 @@ extension NodeTransport {
 }
 
 extension AsyncThrowingStream where Element == Frame, Failure == any Error {
+    /// Reads these responses in a task of its own and hands each to `onResponse`, as
+    /// ``NodeTransport/send(_:onResponse:)`` does; a stream that ends without its final
+    /// response is reported as a failure (unless the returned request was cancelled).
+    /// Cancelling the returned request cancels the task, which ends the iteration.
+    public func deliver(to onResponse: @escaping ResponseHandler) -> PendingRequest {
+        let task = Task {
+            do {
+                for try await response in self {
+                    onResponse(.success(response))
+                    if !response.flags.contains(.more) {
+                        return
+                    }
+                }
+                if !Task.isCancelled {
+                    onResponse(.failure(TransportError(.connectionClosed, "the response stream ended without a final response")))
+                }
+            } catch {
+                onResponse(.failure(error))
+            }
+        }
+        return PendingRequest { task.cancel() }
+    }
+
     /// The responses that `send` hands to its ``ResponseHandler``, as a stream; ending
     /// iteration early cancels the request. Transports that deliver by callback build
     /// their ``NodeTransport/send(_:)`` on this.

@@ -28,8 +28,58 @@ final class FunctionTransport: NodeTransport {
     }
 
     func send(_ request: Frame) -> FrameResponses {
+        self.responses(to: request, attempts: 2)
+    }
+
+    /// Sends by callback straight to the running invocation, if there is one. Starting an
+    /// invocation, and the one retry of a request whose instance went away before it
+    /// answered, take a task.
+    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        let running = self.state.withLock { state -> (any FunctionInvocation)? in
+            guard !state.isClosed, let current = state.current, current.isRunning else { return nil }
+            return current
+        }
+        guard let running else {
+            return self.send(request).deliver(to: onResponse)
+        }
+        let progress = Mutex((answered: false, cancelled: false, retry: PendingRequest?.none))
+        let first = running.transport.send(request) { result in
+            let retries = progress.withLock { progress in
+                guard !progress.answered, case .failure(let error as TransportError) = result, error.code == .connectionClosed else {
+                    progress.answered = true
+                    return false
+                }
+                return true
+            }
+            guard retries else {
+                onResponse(result)
+                return
+            }
+            let retry = self.responses(to: request, attempts: 1).deliver(to: onResponse)
+            let cancelled = progress.withLock { progress in
+                progress.retry = retry
+                return progress.cancelled
+            }
+            if cancelled {
+                retry.cancel()
+            }
+        }
+        return PendingRequest {
+            let retry = progress.withLock { progress in
+                progress.cancelled = true
+                return progress.retry
+            }
+            first.cancel()
+            retry?.cancel()
+        }
+    }
+
+    /// The responses to `request`, sent to the running invocation or a new one, and sent
+    /// again — up to `attempts` times in all — on the next invocation if its instance
+    /// returned or was reclaimed before it answered (the backup, after a reclaim).
+    private func responses(to request: Frame, attempts: Int) -> FrameResponses {
         FrameResponses.produced { continuation in
-            for attempt in 0..<2 {
+            for attempt in 0..<attempts {
                 var answered = false
                 do {
                     let invocation = try await self.invocation(payload: .serve).invocation
@@ -38,9 +88,7 @@ final class FunctionTransport: NodeTransport {
                         continuation.yield(response)
                     }
                     return
-                } catch let error as TransportError where error.code == .connectionClosed && !answered && attempt == 0 {
-                    // The instance returned or was reclaimed under the request: once more,
-                    // on whichever instance the next invocation lands (the backup, after a reclaim).
+                } catch let error as TransportError where error.code == .connectionClosed && !answered && attempt < attempts - 1 {
                     continue
                 }
             }

@@ -1,6 +1,7 @@
 import ChunkTransport
 import ChunkWire
 import FunctionPlatform
+import Synchronization
 
 /// A running invocation on the ``LocalFunctionPlatform``.
 final class LocalInvocation: FunctionInvocation {
@@ -35,26 +36,36 @@ struct InvocationTransport: NodeTransport {
     let invocation: LocalInvocation
 
     func send(_ request: Frame) -> FrameResponses {
+        FrameResponses.relaying { self.send(request, onResponse: $0) }
+    }
+
+    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
         let invocation = self.invocation
         guard invocation.platform.beginRequest(invocation.function, instance: invocation.instanceID, invocation: invocation.invocation) else {
-            let (stream, continuation) = FrameResponses.makeStream()
-            continuation.finish(throwing: TransportError(.connectionClosed, "the invocation of \(invocation.function) on instance \(invocation.instanceID) has ended"))
-            return stream
+            onResponse(.failure(TransportError(.connectionClosed, "the invocation of \(invocation.function) on instance \(invocation.instanceID) has ended")))
+            return PendingRequest {}
         }
-        let responses = invocation.connection.send(request)
-        return FrameResponses.produced { continuation in
+        let ended = Mutex(false)
+        let end: @Sendable () -> Void = {
+            let isFirst = ended.withLock { ended in
+                defer { ended = true }
+                return !ended
+            }
+            if isFirst {
+                invocation.platform.endRequest(invocation.function, instance: invocation.instanceID)
+            }
+        }
+        let pending = invocation.connection.send(request) { result in
             // The request ends before its final response is passed on, so that whoever
             // reads it sees the instance's state after the request.
-            var ended = false
-            func end() {
-                if !ended { invocation.platform.endRequest(invocation.function, instance: invocation.instanceID) }
-                ended = true
+            if (try? result.get())?.flags.contains(.more) != true {
+                end()
             }
-            defer { end() }
-            for try await response in responses {
-                if !response.flags.contains(.more) { end() }
-                continuation.yield(response)
-            }
+            onResponse(result)
+        }
+        return PendingRequest {
+            pending.cancel()
+            end()
         }
     }
 
