@@ -1,11 +1,19 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-]
+// The module graph, lowest layer first (README.md, "Module graph", lists the edges):
+// the codec and the wire format; the transport abstraction and its two implementations;
+// the statistics types clients and the proxy share; the cache node, the proxy and the
+// client; the function-platform abstraction, its local implementation and the instance
+// launchers; the serverless lifecycle on top of the proxy; the testing product; the
+// executables. No module imports one above it, and no abstraction imports an
+// implementation.
+
+let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "swift-infinicache",
@@ -14,11 +22,17 @@ let package = Package(
         .library(name: "ErasureCoding", targets: ["ErasureCoding"]),
         .library(name: "ChunkWire", targets: ["ChunkWire"]),
         .library(name: "ChunkTransport", targets: ["ChunkTransport"]),
+        .library(name: "ChunkTransportInProcess", targets: ["ChunkTransportInProcess"]),
+        .library(name: "ChunkTransportTCP", targets: ["ChunkTransportTCP"]),
+        .library(name: "InfiniCacheStatistics", targets: ["InfiniCacheStatistics"]),
         .library(name: "InfiniCacheClient", targets: ["InfiniCacheClient"]),
         .library(name: "InfiniCacheProxy", targets: ["InfiniCacheProxy"]),
         .library(name: "InfiniCacheNode", targets: ["InfiniCacheNode"]),
         .library(name: "FunctionPlatform", targets: ["FunctionPlatform"]),
         .library(name: "LocalFunctionPlatform", targets: ["LocalFunctionPlatform"]),
+        .library(name: "InstanceLaunchers", targets: ["InstanceLaunchers"]),
+        .library(name: "InfiniCacheLifecycle", targets: ["InfiniCacheLifecycle"]),
+        .library(name: "InfiniCacheTesting", targets: ["InfiniCacheTesting"]),
         .executable(name: "infinicache-bench", targets: ["infinicache-bench"]),
         .executable(name: "infinicache-proxy", targets: ["infinicache-proxy"]),
         .executable(name: "infinicache-node", targets: ["infinicache-node"]),
@@ -34,227 +48,151 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
+        // MARK: Coding and the wire
+
         .systemLibrary(
             name: "CISAL",
             pkgConfig: "libisal",
             providers: [.apt(["libisal-dev"])]
         ),
-        .target(
-            name: "ErasureCoding",
-            dependencies: [
-                "CISAL",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "ChunkWire",
-            dependencies: [
-                "ErasureCoding",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "ChunkTransport",
-            dependencies: [
-                "ChunkWire",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        .target(name: "ErasureCoding", dependencies: ["CISAL", nio]),
+        .target(name: "ChunkWire", dependencies: ["CISAL", nio]),
+
+        // MARK: Transports: the abstraction, then its implementations
+
+        .target(name: "ChunkTransport", dependencies: ["ChunkWire", nio]),
+        .target(name: "ChunkTransportInProcess", dependencies: ["ChunkTransport", "ChunkWire"]),
+        .target(name: "ChunkTransportTCP", dependencies: ["ChunkTransport", "ChunkWire", nio, nioPosix]),
+
+        // MARK: The cache: node, proxy, client
+
+        .target(name: "InfiniCacheStatistics", dependencies: ["FunctionPlatform"]),
         .target(
             name: "InfiniCacheNode",
-            dependencies: [
-                "ChunkWire",
-                "ChunkTransport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "FunctionPlatform",
-            dependencies: ["ChunkTransport"],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "LocalFunctionPlatform",
-            dependencies: [
-                "ChunkWire",
-                "ChunkTransport",
-                "FunctionPlatform",
-                "InfiniCacheNode",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
+            dependencies: ["ChunkTransport", "ChunkTransportTCP", "ChunkWire", nio, logging, serviceLifecycle]
         ),
         .target(
             name: "InfiniCacheProxy",
             dependencies: [
-                "ChunkWire",
-                "ChunkTransport",
-                "FunctionPlatform",
-                "ErasureCoding",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "ChunkTransport", "ChunkTransportTCP", "ChunkWire", "ErasureCoding", "InfiniCacheStatistics",
+                nio, logging, serviceLifecycle,
                 .product(name: "Metrics", package: "swift-metrics"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         ),
         .target(
             name: "InfiniCacheClient",
-            dependencies: [
-                "ChunkWire",
-                "ChunkTransport",
-                "ErasureCoding",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
+            dependencies: ["ChunkTransport", "ChunkTransportTCP", "ChunkWire", "ErasureCoding", "InfiniCacheStatistics", nio]
+        ),
+
+        // MARK: Serverless: the platform abstraction, a local platform, the lifecycle
+
+        .target(name: "FunctionPlatform", dependencies: ["ChunkTransport", serviceLifecycle]),
+        .target(
+            name: "LocalFunctionPlatform",
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", logging, serviceLifecycle]
         ),
         .target(
-            name: "InfiniCacheCluster",
+            name: "InstanceLaunchers",
             dependencies: [
-                "ChunkWire",
-                "ChunkTransport",
-                "InfiniCacheClient",
-                "InfiniCacheProxy",
-                "InfiniCacheNode",
-                "FunctionPlatform",
-                "LocalFunctionPlatform",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "InfiniCacheNode", "LocalFunctionPlatform",
+            ]
         ),
         .target(
-            name: "InfiniCacheCommandSupport",
+            name: "InfiniCacheLifecycle",
             dependencies: [
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings
+                "ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheProxy", "InfiniCacheStatistics",
+                logging, serviceLifecycle,
+            ]
         ),
+
+        // MARK: Testing and executables
+
+        .target(
+            name: "InfiniCacheTesting",
+            dependencies: [
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "FunctionPlatform",
+                "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics",
+                "InstanceLaunchers", "LocalFunctionPlatform", logging,
+            ]
+        ),
+        .target(name: "InfiniCacheCommandSupport", dependencies: [argumentParser, logging]),
         .executableTarget(
             name: "infinicache-proxy",
             dependencies: [
-                "InfiniCacheProxy",
-                "InfiniCacheCluster",
-                "FunctionPlatform",
-                "LocalFunctionPlatform",
-                "InfiniCacheCommandSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FunctionPlatform", "InfiniCacheCommandSupport", "InfiniCacheLifecycle", "InfiniCacheProxy",
+                "InstanceLaunchers", "LocalFunctionPlatform",
+                argumentParser, logging, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         ),
         .executableTarget(
             name: "infinicache-node",
             dependencies: [
-                "InfiniCacheNode",
-                "InfiniCacheCommandSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "ChunkTransport", "ChunkWire", "InfiniCacheCommandSupport", "InfiniCacheNode", "InfiniCacheTesting",
+                argumentParser, logging, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         ),
-        .executableTarget(
-            name: "infinicache",
-            dependencies: [
-                "InfiniCacheClient",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "infinicache-fuzz-wire",
-            dependencies: [
-                "ChunkWire",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        .executableTarget(name: "infinicache", dependencies: ["InfiniCacheClient", "InfiniCacheStatistics", argumentParser, nio]),
+        .executableTarget(name: "infinicache-fuzz-wire", dependencies: ["ChunkWire", nio]),
         .executableTarget(
             name: "infinicache-bench",
             dependencies: [
-                "CISAL",
-                "ErasureCoding",
-                "ChunkWire",
-                "ChunkTransport",
-                "InfiniCacheClient",
-                "InfiniCacheCluster",
-                "InfiniCacheProxy",
-                "FunctionPlatform",
-                "LocalFunctionPlatform",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "CISAL", "ChunkTransport", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",
+                "InfiniCacheLifecycle", "InfiniCacheStatistics", "InfiniCacheTesting", "InstanceLaunchers", "LocalFunctionPlatform",
+                argumentParser, nio, nioPosix, logging,
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-                .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Benchmarks/infinicache-bench",
-            swiftSettings: swiftSettings
+            path: "Benchmarks/infinicache-bench"
         ),
-        .target(
-            name: "TestSupport",
-            dependencies: ["ErasureCoding"],
-            path: "Tests/TestSupport",
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
-            name: "ErasureCodingTests",
-            dependencies: [
-                "CISAL",
-                "ErasureCoding",
-                "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+
+        // MARK: Tests
+
+        .target(name: "TestSupport", dependencies: ["ErasureCoding", "LocalFunctionPlatform"], path: "Tests/TestSupport"),
+        .testTarget(name: "ErasureCodingTests", dependencies: ["CISAL", "ErasureCoding", "TestSupport", nio]),
         .testTarget(
             name: "ChunkWireTests",
             dependencies: [
-                "ChunkWire",
-                "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
+                "ChunkWire", "LocalFunctionPlatform", "TestSupport", nio,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         ),
         .testTarget(
             name: "ChunkTransportTests",
-            dependencies: [
-                "ChunkWire",
-                "TestSupport",
-                "ChunkTransport",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
+            dependencies: ["ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "TestSupport", nio, nioPosix]
         ),
         .testTarget(
             name: "InfiniCacheTests",
             dependencies: [
-                "ChunkWire",
-                "ErasureCoding",
-                "ChunkTransport",
-                "InfiniCacheClient",
-                "InfiniCacheProxy",
-                "InfiniCacheNode",
-                "InfiniCacheCluster",
-                "FunctionPlatform",
-                "LocalFunctionPlatform",
-                "TestSupport",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "ErasureCoding", "FunctionPlatform",
+                "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics",
+                "InfiniCacheTesting", "InstanceLaunchers", "LocalFunctionPlatform", "TestSupport",
+                "infinicache-node", "infinicache-proxy", argumentParser, logging, nio, serviceLifecycle,
+            ]
+        ),
+        .testTarget(
+            name: "InfiniCacheProxyTests",
+            dependencies: ["ChunkTransport", "ChunkWire", "ErasureCoding", "InfiniCacheProxy", "InfiniCacheStatistics", nio]
+        ),
+        .testTarget(
+            name: "InfiniCacheLifecycleTests",
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheLifecycle"]
+        ),
+        .testTarget(
+            name: "LocalFunctionPlatformTests",
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "LocalFunctionPlatform"]
         ),
     ]
 )
+
+// One settings pass for every Swift target (as swift-log does), instead of a
+// `swiftSettings:` on each.
+for target in package.targets where [.regular, .executable, .test].contains(target.type) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+    ]
+}

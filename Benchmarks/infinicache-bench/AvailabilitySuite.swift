@@ -1,7 +1,8 @@
 import FunctionPlatform
 import InfiniCacheClient
-import InfiniCacheCluster
-import InfiniCacheProxy
+import InfiniCacheTesting
+import InfiniCacheLifecycle
+import InfiniCacheStatistics
 import LocalFunctionPlatform
 import Logging
 import NIOCore

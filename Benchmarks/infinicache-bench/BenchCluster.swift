@@ -1,6 +1,6 @@
 import Foundation
 import InfiniCacheClient
-import InfiniCacheCluster
+import InfiniCacheTesting
 
 /// The cache under measurement: 12 nodes and a proxy, embedded in the bench process over
 /// loopback TCP, or as separate `infinicache-proxy` / `infinicache-node` processes built

@@ -1,5 +1,5 @@
 import Foundation
-import InfiniCacheCluster
+import InstanceLaunchers
 import NIOCore
 import NIOPosix
 
@@ -35,7 +35,7 @@ final class RedisServer {
         guard let executable else {
             throw RedisError("redis-server is not installed (scripts/with-deps installs it)")
         }
-        self.process = try ProcessCluster.launch(URL(fileURLWithPath: executable), [
+        self.process = try ChildProcess.launch(URL(fileURLWithPath: executable), [
             "--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--maxmemory", "0",
         ])
@@ -53,6 +53,6 @@ final class RedisServer {
     }
 
     func stop() async {
-        await ProcessCluster.terminate([self.process])
+        await ChildProcess.terminate([self.process])
     }
 }

@@ -1,4 +1,4 @@
-/// An error from a node transport: the request could not be completed because of the
+/// An error from a frame transport: the request could not be completed because of the
 /// connection, not because the responder answered with an error frame.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, independent of the message text.

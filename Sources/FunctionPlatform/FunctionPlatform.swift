@@ -39,9 +39,9 @@ public protocol FunctionInvocation: Sendable {
     /// Whether the platform started a new instance (with empty memory) for it.
     var isColdStart: Bool { get }
     /// Requests to the instance. Once the invocation has ended they fail with a
-    /// ``TransportError``; the instance does not return while it serves one, but if it is
+    /// `TransportError`; the instance does not return while it serves one, but if it is
     /// reclaimed, outstanding requests fail the same way.
-    var transport: any NodeTransport { get }
+    var transport: any FrameTransport { get }
     /// Whether the invocation is still running (not returned, not reclaimed).
     var isRunning: Bool { get }
     /// Asks the instance to return: now, or once the requests it is serving (including

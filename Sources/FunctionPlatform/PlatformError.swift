@@ -5,6 +5,7 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable {
             case unknownFunction
             case invocationFailed
+            case launcherUnavailable
         }
 
         private let value: Value
@@ -14,11 +15,15 @@ public struct PlatformError: Error, Sendable, CustomStringConvertible {
         public static let unknownFunction = Code(.unknownFunction)
         /// The platform could not start or reach an instance.
         public static let invocationFailed = Code(.invocationFailed)
+        /// The platform's means of starting instances cannot work: an executable it needs
+        /// is missing, or a port it needs cannot be bound.
+        public static let launcherUnavailable = Code(.launcherUnavailable)
 
         public var description: String {
             switch self.value {
             case .unknownFunction: "unknown function"
             case .invocationFailed: "invocation failed"
+            case .launcherUnavailable: "launcher unavailable"
             }
         }
     }

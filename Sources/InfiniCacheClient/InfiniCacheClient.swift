@@ -1,6 +1,9 @@
 public import ChunkTransport
+import ChunkTransportTCP
 import ChunkWire
 import ErasureCoding
+import Foundation
+public import InfiniCacheStatistics
 public import NIOCore
 import Synchronization
 
@@ -9,14 +12,14 @@ import Synchronization
 /// keys map to proxies by consistent hashing. `Sendable`: share one client between tasks.
 public final class InfiniCacheClient: Sendable {
     let configuration: ClientConfiguration
-    private let proxies: [[any NodeTransport]]
+    private let proxies: [[any FrameTransport]]
     private let ring: HashRing
     private let codecs = Mutex<[Int: ReedSolomonCodec]>([:])
     private let rotation = Mutex(0)
 
     /// Creates a client over already open proxy connections: `proxies[i]` are the
     /// connections to proxy `i` (for example in-process transports, in tests).
-    public init(proxies: [[any NodeTransport]], configuration: ClientConfiguration = ClientConfiguration()) throws {
+    public init(proxies: [[any FrameTransport]], configuration: ClientConfiguration = ClientConfiguration()) throws {
         guard !proxies.isEmpty, proxies.allSatisfy({ !$0.isEmpty }) else {
             throw InfiniCacheError(.proxyUnreachable, "a client needs at least one connection to each of at least one proxy")
         }
@@ -33,10 +36,10 @@ public final class InfiniCacheClient: Sendable {
     /// Connects to every proxy at `endpoints`, ``ClientConfiguration/connectionsPerProxy``
     /// connections each.
     public static func connect(to endpoints: [(host: String, port: Int)], configuration: ClientConfiguration = ClientConfiguration()) async throws -> InfiniCacheClient {
-        var proxies: [[any NodeTransport]] = []
+        var proxies: [[any FrameTransport]] = []
         do {
             for endpoint in endpoints {
-                var connections: [any NodeTransport] = []
+                var connections: [any FrameTransport] = []
                 for _ in 0..<configuration.connectionsPerProxy {
                     connections.append(try await FrameClient.connect(host: endpoint.host, port: endpoint.port, configuration: configuration.transport))
                 }
@@ -90,10 +93,18 @@ public final class InfiniCacheClient: Sendable {
         return answer.opcode == .objectInfo
     }
 
-    /// The counters of proxy `index`, as the JSON object it reports.
-    public func statistics(ofProxy index: Int = 0) async throws -> String {
+    /// The counters and node use of proxy `index` (and its lifecycle's report, when its
+    /// nodes are serverless functions).
+    ///
+    /// - Throws: ``InfiniCacheError`` with code `protocolError` if the report cannot be
+    ///   decoded, or the errors of any request.
+    public func statistics(ofProxy index: Int = 0) async throws -> ProxyStatistics {
         let answer = try await self.exchange(Frame(.stats), proxy: index)
-        return String(buffer: answer.payload)
+        do {
+            return try JSONDecoder().decode(ProxyStatistics.self, from: Data(answer.payload.readableBytesView))
+        } catch {
+            throw InfiniCacheError(.protocolError, "the proxy's statistics could not be decoded", cause: error)
+        }
     }
 
     private func upload(_ value: ByteBuffer, key: ByteBuffer, proxy: Int) async throws {
@@ -143,7 +154,7 @@ public final class InfiniCacheClient: Sendable {
     }
 
     /// A connection to proxy `index`, taking turns between its connections.
-    func connection(toProxy index: Int) -> any NodeTransport {
+    func connection(toProxy index: Int) -> any FrameTransport {
         let connections = self.proxies[index]
         let turn = self.rotation.withLock { turn in
             defer { turn &+= 1 }

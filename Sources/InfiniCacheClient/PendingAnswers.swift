@@ -27,7 +27,7 @@ final class PendingAnswers: Sendable {
     /// or what `check` throws; cancelling the task cancels the requests.
     static func exchange(
         _ requests: [Frame],
-        over connection: () -> any NodeTransport,
+        over connection: () -> any FrameTransport,
         check: @escaping @Sendable (Frame) throws -> Void
     ) async throws {
         let answers = PendingAnswers(count: requests.count, check: check)

@@ -4,9 +4,10 @@ public import Logging
 import NIOCore
 
 /// A cache node: serves the proxy's `putChunk`, `getChunk` and `delete` requests from a
-/// ``ChunkStore``. Payload checksums are verified by the transport before a put reaches
-/// the store (configure it with `verifiesPayloadChecksums`, the default), so a corrupt
-/// chunk is refused, not stored.
+/// ``ChunkStore``, and the requests of its delta-sync relay. Payload checksums are
+/// verified by the transport before a put reaches the store (configure it with
+/// `verifiesPayloadChecksums`, the default), so a corrupt chunk is refused, not stored.
+/// ``NodeService`` connects a node to its proxy.
 public struct CacheNode: FrameResponder {
     /// The node's chunks.
     public let store: ChunkStore
@@ -22,21 +23,16 @@ public struct CacheNode: FrameResponder {
         self.logger = logger
     }
 
-    public func respond(to request: Frame, replies: ReplySink) async throws {
+    /// Answers from memory at once; a delta sync, which streams pages and waits for room
+    /// on the connection, in a task of its own.
+    public func respond(to request: Frame, replies: ReplySink) {
         if request.opcode == .syncDelta {
-            try await self.sendDelta(for: request, replies: replies)
+            replies.run { replies in
+                try await self.sendDelta(for: request, replies: replies)
+            }
         } else {
-            // Every other request a node serves is answered from memory at once.
-            try await replies.send(self.answer(request))
+            replies.post(self.answer(request))
         }
-    }
-
-    public func respondInline(to request: Frame, replies: ReplySink) -> Bool {
-        guard request.opcode != .syncDelta else {
-            return false
-        }
-        replies.post(self.answer(request))
-        return true
     }
 
     private func answer(_ request: Frame) -> Frame {
@@ -69,28 +65,6 @@ public struct CacheNode: FrameResponder {
             return self.answerSync(request)
         default:
             return ErrorMessage(.badRequest, "a cache node does not serve \(request.opcode)").frame(requestID: request.requestID)
-        }
-    }
-
-    /// Dials the proxy's node port, registers as `functionID`, and serves until the
-    /// connection closes. A non-zero `respondDelay` makes the node a straggler.
-    public func serve(
-        proxyHost: String,
-        proxyPort: Int,
-        functionID: String,
-        instanceID: UInt64,
-        token: [UInt8],
-        respondDelay: Duration = .zero,
-        configuration: TransportConfiguration = .default
-    ) async throws {
-        let hello = HelloMessage(functionID: functionID, instanceID: instanceID, memoryCapacity: UInt64(self.store.capacity), token: token)
-        let responder: any FrameResponder = respondDelay > .zero ? DelayedResponder(base: self, delay: respondDelay) : self
-        let session = try await NodeSession.connect(host: proxyHost, port: proxyPort, hello: hello, responder: responder, configuration: configuration)
-        self.logger.info("registered with the proxy", metadata: ["proxy": "\(proxyHost):\(proxyPort)", "function": "\(functionID)"])
-        await withTaskCancellationHandler {
-            await session.waitUntilClosed()
-        } onCancel: {
-            Task { await session.close() }
         }
     }
 }

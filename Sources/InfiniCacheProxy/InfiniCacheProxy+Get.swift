@@ -3,12 +3,20 @@ import ChunkWire
 import NIOCore
 
 extension InfiniCacheProxy {
-    /// First-d read, answered inline (see ``FirstDRead``): asks every node of every stripe
-    /// at once, forwards each chunk as it arrives, and once a stripe has k chunks
-    /// forwarded cancels its stragglers. A stripe that can no longer reach k makes the
-    /// object lost: it is removed, and the reader gets an `objectLost` error.
+    /// First-d read (see ``FirstDRead``): asks every node of every stripe at once,
+    /// forwards each chunk as it arrives, and once a stripe has k chunks forwarded
+    /// cancels its stragglers. A stripe that can no longer reach k makes the object
+    /// lost: it is removed, and the reader gets an `objectLost` error.
     func startGet(_ request: Frame, replies: ReplySink) {
-        guard let record = self.state.beginRead(request.key) else {
+        let found = self.withState { state -> (ObjectRecord, [NodeID: any FrameTransport])? in
+            guard let record = state.beginRead(request.key) else { return nil }
+            var transports: [NodeID: any FrameTransport] = [:]
+            for node in record.placement.joined() where transports[node] == nil {
+                transports[node] = state.transport(of: node)
+            }
+            return (record, transports)
+        }
+        guard let (record, transports) = found else {
             replies.post(request.response(.notFound))
             return
         }
@@ -20,8 +28,8 @@ extension InfiniCacheProxy {
                 replies.post(ErrorMessage(.objectLost, "stripe \(stripe) of the object has fewer than \(record.k) reachable chunks").frame(requestID: 0))
             }
             // A reader that went away says nothing about the object.
-            self.sendLater(self.state.endRead(record, lost: lost))
+            self.sendLater(self.withState { $0.endRead(record, lost: lost) })
         }
-        read.start(transports: self.state.transport(of:))
+        read.start(transports: transports)
     }
 }

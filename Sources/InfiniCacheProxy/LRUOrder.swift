@@ -1,6 +1,6 @@
 /// Keys in order of last use, with O(1) touch, removal and least-recent lookup: a doubly
 /// linked list threaded through a dictionary.
-struct LRUOrder<Key: Hashable> {
+struct LRUOrder<Key: Hashable & Sendable>: Sendable {
     private struct Links {
         var older: Key?
         var newer: Key?

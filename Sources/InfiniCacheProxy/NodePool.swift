@@ -3,14 +3,19 @@ import ChunkTransport
 /// Identifies a registered cache node for as long as the proxy runs.
 public struct NodeID: Hashable, Sendable, CustomStringConvertible {
     public let value: Int
+
+    /// The node numbered `value`; the proxy numbers nodes as they register.
+    package init(value: Int) {
+        self.value = value
+    }
     public var description: String { "node#\(self.value)" }
 }
 
 /// The registered cache nodes with their capacity and the bytes placed on them.
-struct NodePool {
-    struct Node {
+struct NodePool: Sendable {
+    struct Node: Sendable {
         var functionID: String
-        var transport: any NodeTransport
+        var transport: any FrameTransport
         var capacity: Int
         var used = 0
         /// Chunks placed on the node.
@@ -24,7 +29,7 @@ struct NodePool {
 
     var totalCapacity: Int { self.nodes.values.reduce(0) { $0 + $1.capacity } }
 
-    mutating func add(functionID: String, transport: any NodeTransport, capacity: Int) -> NodeID {
+    mutating func add(functionID: String, transport: any FrameTransport, capacity: Int) -> NodeID {
         let id = NodeID(value: self.nextID)
         self.nextID += 1
         self.nodes[id] = Node(functionID: functionID, transport: transport, capacity: capacity)
@@ -35,7 +40,7 @@ struct NodePool {
         self.nodes.removeValue(forKey: id)
     }
 
-    func transport(of id: NodeID) -> (any NodeTransport)? {
+    func transport(of id: NodeID) -> (any FrameTransport)? {
         self.nodes[id]?.transport
     }
 

@@ -1,29 +1,48 @@
 import Metrics
 
-/// The proxy's figures for swift-metrics: what is cached and how many events of each kind
-/// happened, recorded as gauges whenever they change. The backend is whatever the
+/// The proxy's figures for swift-metrics: counters for events (`_total`) and meters for
+/// what is cached. The proxy's state machine says what changed under its lock, and the
+/// proxy records it here after unlocking; changes are increments, so they add up to the
+/// right totals in whatever order threads record them. The backend is whatever the
 /// executable bootstraps (none by default).
 struct ProxyMetrics: Sendable {
-    private let objects = Gauge(label: "infinicache_proxy_objects")
-    private let bytes = Gauge(label: "infinicache_proxy_bytes")
-    private let hits = Gauge(label: "infinicache_proxy_hits_total")
-    private let misses = Gauge(label: "infinicache_proxy_misses_total")
-    private let evictions = Gauge(label: "infinicache_proxy_evictions_total")
-    private let lostObjects = Gauge(label: "infinicache_proxy_lost_objects_total")
-
-    /// The figures recorded.
-    struct Summary {
-        var objects: Int
-        var bytes: Int
-        var counters: ProxyCounters
+    /// What changed since the last report, as differences.
+    struct Changes: Hashable, Sendable {
+        var objects = 0
+        var bytes = 0
+        var hits = 0
+        var misses = 0
+        var evictions = 0
+        var lostObjects = 0
     }
 
-    func update(_ summary: Summary) {
-        self.objects.record(summary.objects)
-        self.bytes.record(summary.bytes)
-        self.hits.record(summary.counters.hits)
-        self.misses.record(summary.counters.misses)
-        self.evictions.record(summary.counters.evictions)
-        self.lostObjects.record(summary.counters.lostObjects)
+    private let objects = Meter(label: "infinicache_proxy_objects")
+    private let bytes = Meter(label: "infinicache_proxy_bytes")
+    private let hits = Counter(label: "infinicache_proxy_hits_total")
+    private let misses = Counter(label: "infinicache_proxy_misses_total")
+    private let evictions = Counter(label: "infinicache_proxy_evictions_total")
+    private let lostObjects = Counter(label: "infinicache_proxy_lost_objects_total")
+
+    func record(_ changes: Changes) {
+        Self.move(self.objects, by: changes.objects)
+        Self.move(self.bytes, by: changes.bytes)
+        Self.count(self.hits, changes.hits)
+        Self.count(self.misses, changes.misses)
+        Self.count(self.evictions, changes.evictions)
+        Self.count(self.lostObjects, changes.lostObjects)
+    }
+
+    private static func move(_ meter: Meter, by change: Int) {
+        if change > 0 {
+            meter.increment(by: Double(change))
+        } else if change < 0 {
+            meter.decrement(by: Double(-change))
+        }
+    }
+
+    private static func count(_ counter: Counter, _ events: Int) {
+        if events > 0 {
+            counter.increment(by: events)
+        }
     }
 }

@@ -10,52 +10,50 @@ final class LocalInvocation: FunctionInvocation {
     let instanceID: UInt64
     let invocation: UInt64
     let isColdStart: Bool
-    let connection: any NodeTransport
+    let instance: any PlatformInstance
 
-    init(platform: LocalFunctionPlatform, slot: LocalFunctionPlatform.Slot, function: String, isColdStart: Bool) {
+    init(platform: LocalFunctionPlatform, slot: PlatformStateMachine.Slot, function: String, isColdStart: Bool) {
         self.platform = platform
         self.function = function
         self.instanceID = slot.id
         self.invocation = slot.invocation
         self.isColdStart = isColdStart
-        self.connection = slot.instance.connection
+        self.instance = slot.instance
     }
 
-    var isRunning: Bool { self.platform.isRunning(self.function, instance: self.instanceID, invocation: self.invocation) }
-    var transport: any NodeTransport { InvocationTransport(invocation: self) }
+    /// Running, and on an instance that has not died on its own.
+    var isRunning: Bool {
+        self.instance.isAlive && self.platform.isRunning(self.function, instance: self.instanceID, invocation: self.invocation)
+    }
+
+    var transport: any FrameTransport { InvocationTransport(invocation: self) }
 
     func end() {
         self.platform.end(self.function, instance: self.instanceID, invocation: self.invocation)
     }
 }
 
-/// The instance's connection, open only while the invocation runs (a frozen instance
+/// The instance's connection, open only while the invocation runs (a stopped instance
 /// serves nothing). The platform counts every request until its last response, so an
-/// instance never returns or freezes in the middle of a request.
-struct InvocationTransport: NodeTransport {
+/// instance never returns or stops in the middle of a request.
+struct InvocationTransport: FrameTransport {
     let invocation: LocalInvocation
-
-    func send(_ request: Frame) -> FrameResponses {
-        FrameResponses.relaying { self.send(request, onResponse: $0) }
-    }
 
     func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
         let invocation = self.invocation
-        guard invocation.platform.beginRequest(invocation.function, instance: invocation.instanceID, invocation: invocation.invocation) else {
+        guard invocation.instance.isAlive,
+            invocation.platform.beginRequest(invocation.function, instance: invocation.instanceID, invocation: invocation.invocation)
+        else {
             onResponse(.failure(TransportError(.connectionClosed, "the invocation of \(invocation.function) on instance \(invocation.instanceID) has ended")))
             return PendingRequest {}
         }
-        let ended = Mutex(false)
+        let ended = Atomic(false)
         let end: @Sendable () -> Void = {
-            let isFirst = ended.withLock { ended in
-                defer { ended = true }
-                return !ended
-            }
-            if isFirst {
+            if !ended.exchange(true, ordering: .acquiringAndReleasing) {
                 invocation.platform.endRequest(invocation.function, instance: invocation.instanceID)
             }
         }
-        let pending = invocation.connection.send(request) { result in
+        let pending = invocation.instance.connection.send(request) { result in
             // The request ends before its final response is passed on, so that whoever
             // reads it sees the instance's state after the request.
             if (try? result.get())?.flags.contains(.more) != true {

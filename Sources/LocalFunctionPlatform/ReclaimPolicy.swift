@@ -18,20 +18,3 @@ public struct ReclaimPolicy: Sendable, Hashable {
         self.seed = seed
     }
 }
-
-/// SplitMix64: small, fast and good enough for reclaim draws; seeded for repeatable runs.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 import FunctionPlatform
-import InfiniCacheCluster
+import InfiniCacheLifecycle
 import InfiniCacheProxy
+import InstanceLaunchers
 import LocalFunctionPlatform
 import Logging
-import ServiceLifecycle
 
 /// The proxy's serverless mode: its cache nodes are functions of a local platform whose
 /// instances are `infinicache-node` processes, started on invocation and stopped between
@@ -46,9 +46,9 @@ struct FunctionOptions: ParsableArguments {
         }
     }
 
-    /// Deploys the functions, registers them with `proxy`, and returns the service that
-    /// runs their schedules (nil when there are no functions).
-    func start(proxy: InfiniCacheProxy, executables: URL, logger: Logger) async throws -> LifecycleService? {
+    /// Deploys the functions as `infinicache-node` processes found in `executables` and
+    /// registers them with `proxy`; nil when there are no functions.
+    func deploy(proxy: InfiniCacheProxy, executables: URL, logger: Logger) async throws -> (platform: LocalFunctionPlatform, lifecycle: FunctionLifecycle)? {
         guard self.functions > 0 else { return nil }
         let launcher = try await ProcessLauncher.start(executables: executables)
         let names = (0..<self.functions).map { "function-\($0)" }
@@ -79,33 +79,6 @@ struct FunctionOptions: ParsableArguments {
             clock: clock,
             logger: logger
         )
-        return LifecycleService(platform: platform, lifecycle: lifecycle, launcher: launcher)
-    }
-}
-
-/// Ticks the platform (returns, reclaims) and the lifecycle (warm-up, backup) every
-/// second, in two loops so that a long backup never holds up returns and reclaims; on
-/// shutdown kills every function instance.
-struct LifecycleService: Service {
-    let platform: LocalFunctionPlatform
-    let lifecycle: FunctionLifecycle
-    let launcher: ProcessLauncher
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await Self.everySecond { await self.platform.tick() } }
-                group.addTask { await Self.everySecond { await self.lifecycle.tick() } }
-            }
-        }
-        await self.platform.shutdown()
-        await self.launcher.close()
-    }
-
-    private static func everySecond(_ work: () async -> Void) async {
-        while !Task.isCancelled {
-            await work()
-            try? await Task.sleep(for: .seconds(1))
-        }
+        return (platform, lifecycle)
     }
 }

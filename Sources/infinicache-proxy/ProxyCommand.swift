@@ -1,13 +1,15 @@
 import ArgumentParser
 import Foundation
 import InfiniCacheCommandSupport
+import InfiniCacheLifecycle
 import InfiniCacheProxy
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// `infinicache-proxy`: the proxy as a process. Builds the server, then runs it in a
-/// service group that shuts it down gracefully on SIGTERM or SIGINT.
+/// `infinicache-proxy`: the proxy as a process. Parses its options, builds its services
+/// (``buildApplication(executables:logger:)``, which tests call too), and runs them in a
+/// service group that shuts them down gracefully on SIGTERM or SIGINT.
 @main
 struct ProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,25 +39,41 @@ struct ProxyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try self.service.bootstrapLogging(label: "infinicache.proxy")
+        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let application = try await self.buildApplication(executables: executables, logger: logger)
+        FileHandle.standardOutput.write(Data("ready client-port=\(application.server.clientPort) node-port=\(application.server.nodePort)\n".utf8))
+        logger.info("proxy listening", metadata: ["clients": "\(self.host):\(application.server.clientPort)", "nodes": "\(self.host):\(application.server.nodePort)", "functions": "\(self.functions.functions)"])
+        let group = ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+
+    /// Builds the proxy with its ports bound and, with `--functions`, its platform and
+    /// lifecycle (instances are `infinicache-node` processes found in `executables`).
+    ///
+    /// - Throws: `ValidationError` without a token, `TransportError` if a port cannot be
+    ///   bound, `PlatformError` if `infinicache-node` is missing.
+    func buildApplication(executables: URL, logger: Logger) async throws -> ProxyApplication {
         let token = try self.service.resolvedToken()
         let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
-        let server = try await ProxyServer.start(proxy: proxy, host: self.host, clientPort: self.clientPort, nodePort: self.nodePort, token: token)
-        let executables = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let lifecycle = try await self.functions.start(proxy: proxy, executables: executables, logger: logger)
-        FileHandle.standardOutput.write(Data("ready client-port=\(server.clientPort) node-port=\(server.nodePort)\n".utf8))
-        logger.info("proxy listening", metadata: ["clients": "\(self.host):\(server.clientPort)", "nodes": "\(self.host):\(server.nodePort)", "functions": "\(self.functions.functions)"])
-        let services: [any Service] = [ProxyService(server: server)] + (lifecycle.map { [$0] } ?? [])
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        let serverless = try await self.functions.deploy(proxy: proxy, executables: executables, logger: logger)
+        let server = try await ProxyServer.start(
+            proxy: proxy,
+            clientResponder: serverless?.lifecycle.clientResponder,
+            host: self.host,
+            clientPort: self.clientPort,
+            nodePort: self.nodePort,
+            token: token
+        )
+        // A service group stops its services in reverse order: the lifecycle's schedules
+        // first, then the platform (its instances), then the ports.
+        let services: [any Service] = [server] + (serverless.map { [$0.platform, $0.lifecycle] } ?? [])
+        return ProxyApplication(server: server, services: services)
     }
 }
 
-/// Keeps the proxy's ports open until a graceful shutdown is requested.
-struct ProxyService: Service {
+/// What `infinicache-proxy` runs: its server and, in serverless mode, the function
+/// platform and lifecycle, as services.
+struct ProxyApplication {
     let server: ProxyServer
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        await self.server.close()
-    }
+    let services: [any Service]
 }

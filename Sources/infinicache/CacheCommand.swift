@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfiniCacheClient
+import InfiniCacheStatistics
 import NIOCore
 
 /// `infinicache`: put, get and delete objects, and read a proxy's counters, from the shell.
@@ -108,7 +109,10 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         let client = try await self.connection.connect()
-        print(try await client.statistics())
+        let statistics = try await client.statistics()
         await client.close()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(statistics), as: UTF8.self))
     }
 }

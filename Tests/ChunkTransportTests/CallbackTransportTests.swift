@@ -1,22 +1,20 @@
 import ChunkTransport
+import ChunkTransportInProcess
+import ChunkTransportTCP
 import ChunkWire
 import NIOCore
 import Synchronization
 import Testing
 
-/// Answers `getChunk` inline, at once, with the request's key; holds every `delete`
-/// unanswered until it is cancelled, counting the cancellations its sink reports. Other
-/// requests take the task path of ``TestResponder``.
+/// Answers `getChunk` at once, on the transport's thread, with the request's key; holds
+/// every `delete` unanswered until it is cancelled, counting the cancellations its sink
+/// reports. Other requests take the task path of ``TestResponder``.
 private final class InlineResponder: FrameResponder {
     let held = Mutex(0)
     let cancellations = Mutex(0)
     private let base = TestResponder()
 
-    func respond(to request: Frame, replies: ReplySink) async throws {
-        try await self.base.respond(to: request, replies: replies)
-    }
-
-    func respondInline(to request: Frame, replies: ReplySink) -> Bool {
+    func respond(to request: Frame, replies: ReplySink) {
         switch request.opcode {
         case .getChunk where request.stripeIndex == 0:
             replies.post(Frame(.chunkData, payload: request.key))
@@ -24,9 +22,8 @@ private final class InlineResponder: FrameResponder {
             replies.onCancel { self.cancellations.withLock { $0 += 1 } }
             self.held.withLock { $0 += 1 }
         default:
-            return false
+            self.base.respond(to: request, replies: replies)
         }
-        return true
     }
 }
 
@@ -46,7 +43,7 @@ private final class Received: Sendable {
 /// A request an ``InlineResponder`` holds, and what its test needs to act on it.
 private struct HeldRequest {
     let responder: InlineResponder
-    let transport: any NodeTransport
+    let transport: any FrameTransport
     let received: Received
     let pending: PendingRequest
     let stop: @Sendable () async -> Void
@@ -60,7 +57,7 @@ enum CallbackWiring: CaseIterable, Sendable {
 @Suite("Callback delivery and inline responders")
 struct CallbackTransportTests {
     /// A transport to `responder` over `wiring`, and how to tear it down.
-    private func connect(_ wiring: CallbackWiring, to responder: any FrameResponder) async throws -> (transport: any NodeTransport, stop: @Sendable () async -> Void) {
+    private func connect(_ wiring: CallbackWiring, to responder: any FrameResponder) async throws -> (transport: any FrameTransport, stop: @Sendable () async -> Void) {
         switch wiring {
         case .inProcess:
             let transport = InProcessTransport(to: responder)
@@ -121,12 +118,15 @@ struct CallbackTransportTests {
     }
 }
 
-/// A transport whose response streams end at once, without a response.
-private struct SilentTransport: NodeTransport {
-    func send(_ request: Frame) -> FrameResponses {
-        let (responses, continuation) = FrameResponses.makeStream()
-        continuation.finish()
-        return responses
+/// A transport that answers every request with two responses, the first with `more`,
+/// and counts the requests cancelled.
+private final class TwoPartTransport: FrameTransport {
+    let cancellations = Mutex(0)
+
+    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        onResponse(.success(Frame(.chunkData, flags: .more, payload: request.key)))
+        onResponse(.success(Frame(.chunkData, payload: request.key)))
+        return PendingRequest { self.cancellations.withLock { $0 += 1 } }
     }
 
     func close() async {}
@@ -140,12 +140,28 @@ private final class Flag: Sendable {
 
 @Suite("Callback delivery edge cases")
 struct CallbackEdgeCaseTests {
-    @Test("the default callback delivery reports a stream that ends without its final response as a failure")
-    func silentStream() async throws {
-        let received = Received()
-        _ = SilentTransport().send(getRequest("x"), onResponse: received.take)
-        try await waitUntil { !received.failures.withLock { $0.isEmpty } }
-        #expect((received.failures.withLock { $0.first } as? TransportError)?.code == .connectionClosed)
+    @Test("the stream form over the callback delivers every response and ends after the final one")
+    func streamForm() async throws {
+        let transport = TwoPartTransport()
+        var parts: [Frame] = []
+        for try await part in transport.send(getRequest("x")) {
+            parts.append(part)
+        }
+        #expect(parts.map { $0.flags.contains(.more) } == [true, false])
+        #expect(transport.cancellations.withLock { $0 } == 0)
+        #expect(try await transport.request(getRequest("y")).payload == ByteBuffer(string: "y"))
+    }
+
+    @Test("a task that runs a responder's work posts an internal error if the work sends no final response")
+    func runGuaranteesFinal() async throws {
+        struct Forgetful: FrameResponder {
+            func respond(to request: Frame, replies: ReplySink) {
+                replies.run { _ in }
+            }
+        }
+        let answer = try await InProcessTransport(to: Forgetful()).request(getRequest("x"))
+        #expect(answer.opcode == .error)
+        #expect(try ErrorMessage(from: answer).code == .internalError)
     }
 
     @Test("a sink lets its cancellation handler go once the final response is sent, and never runs it")

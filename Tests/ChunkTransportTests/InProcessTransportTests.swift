@@ -1,4 +1,5 @@
 import ChunkTransport
+import ChunkTransportInProcess
 import ChunkWire
 import NIOCore
 import Synchronization

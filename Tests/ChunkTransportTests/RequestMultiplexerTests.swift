@@ -1,64 +1,108 @@
-@testable import ChunkTransport
+import ChunkTransport
+@testable import ChunkTransportTCP
 import ChunkWire
 import NIOCore
+import Synchronization
 import Testing
+
+/// What one request's handler received.
+private final class Delivered: Sendable {
+    let results = Mutex<[Result<Frame, any Error>]>([])
+
+    @Sendable func take(_ result: Result<Frame, any Error>) {
+        self.results.withLock { $0.append(result) }
+    }
+
+    var frames: Int { self.results.withLock { $0.count { (try? $0.get()) != nil } } }
+    var failures: [any Error] {
+        self.results.withLock { results in
+            results.compactMap { if case .failure(let error) = $0 { error } else { nil } }
+        }
+    }
+}
 
 @Suite("Request multiplexer")
 struct RequestMultiplexerTests {
-    /// A request, the stream its responses reach, and the handler the multiplexer feeds.
-    private func request(_ id: UInt64) -> (Frame, FrameResponses, ResponseHandler) {
-        var handler: ResponseHandler?
-        let stream = FrameResponses.relaying { onResponse in
-            handler = onResponse
-            return PendingRequest {}
+    /// Hands the action's delivery over, as the requester handler does, and returns what
+    /// it must write.
+    private func perform(_ action: RequestMultiplexer.ReceiveAction) -> [Frame] {
+        if let delivery = action.delivery {
+            delivery.handler(delivery.result)
         }
-        return (Frame(.getChunk, requestID: id), stream, handler!)
+        return action.writes
     }
 
     @Test("requests beyond the limit queue and are admitted as others finish")
-    func queueing() async throws {
+    func queueing() {
         var multiplexer = RequestMultiplexer(limit: 1, verifiesPayloadChecksums: true)
-        let (first, firstResponses, firstHandler) = self.request(1)
-        let (second, _, secondHandler) = self.request(2)
-        #expect(multiplexer.submit(first, onResponse: firstHandler)?.requestID == 1)
-        #expect(multiplexer.submit(second, onResponse: secondHandler) == nil)
-        #expect(multiplexer.waitingCount == 1)
-        let admitted = multiplexer.receive(Frame(.chunkData, requestID: 1))
-        #expect(admitted.map(\.requestID) == [2])
-        var responses: [Frame] = []
-        for try await response in firstResponses {
-            responses.append(response)
+        let first = Delivered()
+        let second = Delivered()
+        guard case .write(let written) = multiplexer.submit(Frame(.getChunk, requestID: 1), onResponse: first.take) else {
+            Issue.record("the first request was not written")
+            return
         }
-        #expect(responses.count == 1)
+        #expect(written.requestID == 1)
+        guard case .queued = multiplexer.submit(Frame(.getChunk, requestID: 2), onResponse: second.take) else {
+            Issue.record("the second request was not queued")
+            return
+        }
+        #expect(multiplexer.waitingCount == 1)
+        let admitted = self.perform(multiplexer.receive(Frame(.chunkData, requestID: 1)))
+        #expect(admitted.map(\.requestID) == [2])
+        #expect(first.frames == 1)
+        #expect(second.frames == 0)
+    }
+
+    @Test("a response with more keeps its request in flight; the final one ends it")
+    func streaming() {
+        var multiplexer = RequestMultiplexer(limit: 8, verifiesPayloadChecksums: true)
+        let delivered = Delivered()
+        _ = multiplexer.submit(Frame(.getChunk, requestID: 3), onResponse: delivered.take)
+        #expect(self.perform(multiplexer.receive(Frame(.chunkData, requestID: 3, flags: .more))).isEmpty)
+        #expect(multiplexer.inFlightCount == 1)
+        _ = self.perform(multiplexer.receive(Frame(.chunkData, requestID: 3)))
+        #expect(multiplexer.inFlightCount == 0)
+        #expect(delivered.frames == 2)
+    }
+
+    @Test("a corrupt streamed response fails its request and cancels the rest")
+    func corrupt() {
+        var multiplexer = RequestMultiplexer(limit: 8, verifiesPayloadChecksums: true)
+        let delivered = Delivered()
+        _ = multiplexer.submit(Frame(.getChunk, requestID: 4), onResponse: delivered.take)
+        let written = self.perform(multiplexer.receive(Frame(.chunkData, requestID: 4, flags: .more, payload: ByteBuffer(string: "x"), payloadChecksum: 1)))
+        #expect(written.map(\.opcode) == [.cancel])
+        #expect(delivered.failures.count == 1)
+        #expect(multiplexer.inFlightCount == 0)
     }
 
     @Test("cancelling a sent request yields a cancel frame; late responses are dropped")
     func cancel() {
         var multiplexer = RequestMultiplexer(limit: 8, verifiesPayloadChecksums: true)
-        let (frame, _, handler) = self.request(5)
-        _ = multiplexer.submit(frame, onResponse: handler)
+        let delivered = Delivered()
+        _ = multiplexer.submit(Frame(.getChunk, requestID: 5), onResponse: delivered.take)
         let written = multiplexer.cancel(5)
         #expect(written.map(\.opcode) == [.cancel])
         #expect(written.first?.requestID == 5)
-        #expect(multiplexer.receive(Frame(.chunkData, requestID: 5)).isEmpty)
+        let late = multiplexer.receive(Frame(.chunkData, requestID: 5))
+        #expect(late.delivery == nil && late.writes.isEmpty)
         #expect(multiplexer.inFlightCount == 0)
+        #expect(delivered.frames == 0)
     }
 
     @Test("closing fails in-flight, queued and later requests")
-    func close() async {
+    func close() {
         var multiplexer = RequestMultiplexer(limit: 1, verifiesPayloadChecksums: true)
-        let streams = (1...3).map { id -> FrameResponses in
-            let (frame, stream, handler) = self.request(UInt64(id))
-            _ = multiplexer.submit(frame, onResponse: handler)
-            return stream
+        for id in 1...3 {
+            _ = multiplexer.submit(Frame(.getChunk, requestID: UInt64(id)), onResponse: { _ in })
         }
-        multiplexer.close(with: TransportError(.connectionClosed, "test"))
-        let (late, lateStream, lateHandler) = self.request(4)
-        #expect(multiplexer.submit(late, onResponse: lateHandler) == nil)
-        for stream in streams + [lateStream] {
-            await #expect(throws: TransportError.self) {
-                for try await _ in stream {}
-            }
+        let error = TransportError(.connectionClosed, "test")
+        #expect(multiplexer.close(with: error).count == 3)
+        #expect(multiplexer.close(with: error).isEmpty, "closing twice fails nothing twice")
+        guard case .fail(_, let failure) = multiplexer.submit(Frame(.getChunk, requestID: 4), onResponse: { _ in }) else {
+            Issue.record("a request after the close was not failed")
+            return
         }
+        #expect(failure.code == .connectionClosed)
     }
 }

@@ -1,4 +1,5 @@
 import ChunkTransport
+import ChunkTransportTCP
 import ChunkWire
 import NIOCore
 import TestSupport

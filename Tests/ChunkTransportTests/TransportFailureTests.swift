@@ -1,13 +1,14 @@
 import ChunkTransport
+import ChunkTransportTCP
 import ChunkWire
 import NIOCore
 import Testing
 
 /// A responder that corrupts its answers' checksums, to play a node with bad memory.
 private struct CorruptingResponder: FrameResponder {
-    func respond(to request: Frame, replies: ReplySink) async throws {
+    func respond(to request: Frame, replies: ReplySink) {
         let checksum: UInt32? = request.key == ByteBuffer(string: "corrupt") ? 0xBAD : nil
-        try await replies.send(Frame(.chunkData, payload: ByteBuffer(string: "payload"), payloadChecksum: checksum))
+        replies.post(Frame(.chunkData, payload: ByteBuffer(string: "payload"), payloadChecksum: checksum))
     }
 }
 
@@ -93,7 +94,7 @@ struct TransportFailureTests {
 
     @Test("a node that vanishes mid-transfer fails its outstanding requests promptly")
     func nodeVanishes() async throws {
-        let listener = try await NodeListener.bind(token: LoopbackPair.token)
+        let (listener, registrations) = try await registeringListener()
         let raw = try await RawPeer.connect(port: listener.port)
         let hello = HelloMessage(functionID: "fragile", instanceID: 1, memoryCapacity: 1 << 20, token: LoopbackPair.token)
         let fakeNode = Task {
@@ -112,7 +113,7 @@ struct TransportFailureTests {
                 }
             }
         }
-        var nodes = listener.nodes.makeAsyncIterator()
+        var nodes = registrations.makeAsyncIterator()
         let node = try #require(await nodes.next())
         let start = ContinuousClock.now
         await #expect {
@@ -128,14 +129,14 @@ struct TransportFailureTests {
     @Test("a node that stops answering is declared dead by the liveness check")
     func nodeFreezes() async throws {
         let configuration = TransportConfiguration(pingInterval: .milliseconds(100), livenessTimeout: .milliseconds(400))
-        let listener = try await NodeListener.bind(token: LoopbackPair.token, configuration: configuration)
+        let (listener, registrations) = try await registeringListener(configuration: configuration)
         let raw = try await RawPeer.connect(port: listener.port)
         let hello = HelloMessage(functionID: "frozen", instanceID: 1, memoryCapacity: 1 << 20, token: LoopbackPair.token)
         let fakeNode = Task {
             // Says hello, then reads and never answers, not even pings.
             _ = try? await raw.exchange(WireFormat.contiguousBytes(of: hello.frame()))
         }
-        var nodes = listener.nodes.makeAsyncIterator()
+        var nodes = registrations.makeAsyncIterator()
         let node = try #require(await nodes.next())
         let start = ContinuousClock.now
         await #expect {

@@ -1,4 +1,5 @@
 import ChunkTransport
+import ChunkTransportTCP
 import ChunkWire
 import NIOCore
 import NIOPosix
@@ -7,7 +8,7 @@ import Synchronization
 /// A responder for tests: `getChunk` answers with the request's key as payload after an
 /// optional delay; `putChunk` echoes its payload back in a chunkData; a `getChunk` whose
 /// stripe index is n > 0 streams n responses; `delete` records that it was cancelled if
-/// cancelled while it waits forever.
+/// cancelled while it waits forever. It answers in a task (`ReplySink.run`).
 final class TestResponder: FrameResponder {
     let delay: Duration
     let cancellations = Mutex(0)
@@ -17,7 +18,13 @@ final class TestResponder: FrameResponder {
         self.delay = delay
     }
 
-    func respond(to request: Frame, replies: ReplySink) async throws {
+    func respond(to request: Frame, replies: ReplySink) {
+        replies.run { replies in
+            try await self.serve(request, replies: replies)
+        }
+    }
+
+    private func serve(_ request: Frame, replies: ReplySink) async throws {
         self.served.withLock { $0 += 1 }
         switch request.opcode {
         case .getChunk where request.stripeIndex > 0:
@@ -60,12 +67,15 @@ struct LoopbackPair {
     static let token = Array("test-token".utf8)
 
     static func start(responder: any FrameResponder, configuration: TransportConfiguration = .default) async throws -> LoopbackPair {
-        let listener = try await NodeListener.bind(token: self.token, configuration: configuration)
+        let registered = Mutex<RegisteredNode?>(nil)
+        let listener = try await NodeListener.bind(token: self.token, configuration: configuration) { node in
+            registered.withLock { $0 = node }
+        }
         let hello = HelloMessage(functionID: "node-0", instanceID: 1, memoryCapacity: 1 << 30, token: self.token)
         let session = try await NodeSession.connect(host: "127.0.0.1", port: listener.port, hello: hello, responder: responder, configuration: configuration)
-        var registrations = listener.nodes.makeAsyncIterator()
-        guard let node = await registrations.next() else {
-            throw TransportError(.connectionClosed, "the listener closed before the node registered")
+        // The listener registers a node before it welcomes it.
+        guard let node = registered.withLock({ $0 }) else {
+            throw TransportError(.connectionClosed, "the node was welcomed before it was registered")
         }
         return LoopbackPair(listener: listener, session: session, node: node)
     }
@@ -75,6 +85,13 @@ struct LoopbackPair {
         await self.session.close()
         await self.listener.close()
     }
+}
+
+/// A node listener whose registrations arrive on a stream, in order.
+func registeringListener(configuration: TransportConfiguration = .default) async throws -> (NodeListener, AsyncStream<RegisteredNode>) {
+    let (registrations, continuation) = AsyncStream<RegisteredNode>.makeStream()
+    let listener = try await NodeListener.bind(token: LoopbackPair.token, configuration: configuration) { continuation.yield($0) }
+    return (listener, registrations)
 }
 
 /// A raw TCP peer that speaks bytes, for playing a broken or hostile node or client.

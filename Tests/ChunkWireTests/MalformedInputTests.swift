@@ -1,4 +1,5 @@
 import ChunkWire
+import LocalFunctionPlatform
 import NIOCore
 import NIOEmbedded
 import TestSupport
@@ -6,7 +7,7 @@ import Testing
 
 @Suite("Malformed input")
 struct MalformedInputTests {
-    private var generator = SeededGenerator(seed: 7)
+    private var generator = SplitMix64(seed: 7)
 
     private mutating func frame(payloadLength: Int = 100) -> Frame {
         sampleFrame(.putChunk, using: &self.generator, payloadLength: payloadLength)

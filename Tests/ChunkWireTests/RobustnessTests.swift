@@ -1,4 +1,5 @@
 import ChunkWire
+import LocalFunctionPlatform
 import NIOCore
 import TestSupport
 import Testing
@@ -27,7 +28,7 @@ struct RobustnessTests {
 
     @Test("100,000 random and mutated frames never crash the parser")
     func randomAndMutatedFrames() {
-        var generator = SeededGenerator(seed: 2026)
+        var generator = SplitMix64(seed: 2026)
         let limits = WireLimits(maximumKeyLength: 64, maximumPayloadLength: 512)
         var parsed = 0
         var rejected = 0

@@ -1,9 +1,10 @@
 import ChunkWire
+import LocalFunctionPlatform
 import NIOCore
 import TestSupport
 
 /// A frame of `opcode` with every header field set from `generator`, a key and a payload.
-func sampleFrame(_ opcode: Opcode, using generator: inout SeededGenerator, payloadLength: Int = 100) -> Frame {
+func sampleFrame(_ opcode: Opcode, using generator: inout SplitMix64, payloadLength: Int = 100) -> Frame {
     let key = randomBytes(count: Int.random(in: 0...40, using: &generator), seed: generator.next())
     let payload = randomBytes(count: payloadLength, seed: generator.next())
     return Frame(

@@ -1,5 +1,6 @@
 import ChunkWire
 import InfiniCacheNode
+import LocalFunctionPlatform
 import NIOCore
 import TestSupport
 import Testing
@@ -119,7 +120,7 @@ struct ChunkStoreDeltaTests {
 
     @Test("paged deltas keep a backup identical to its primary through replacements and deletes", arguments: [65_536, 4])
     func randomHistory(retainedDeletes: Int) throws {
-        var generator = SeededGenerator(seed: UInt64(retainedDeletes))
+        var generator = SplitMix64(seed: UInt64(retainedDeletes))
         let primary = ChunkStore(capacity: 1 << 30, retainedDeletes: retainedDeletes)
         let backup = ChunkStore(capacity: 1 << 30)
         var mark: SyncMark?

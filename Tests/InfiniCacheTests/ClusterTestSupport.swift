@@ -1,5 +1,5 @@
 import InfiniCacheClient
-import InfiniCacheCluster
+import InfiniCacheTesting
 import NIOCore
 import TestSupport
 

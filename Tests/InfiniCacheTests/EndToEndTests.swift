@@ -1,7 +1,9 @@
 import InfiniCacheClient
-import InfiniCacheCluster
 import InfiniCacheNode
 import InfiniCacheProxy
+import InfiniCacheStatistics
+import InfiniCacheTesting
+import LocalFunctionPlatform
 import NIOCore
 import TestSupport
 import Testing
@@ -120,7 +122,7 @@ struct EndToEndTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for worker in 0..<12 {
                 group.addTask {
-                    var generator = SeededGenerator(seed: UInt64(worker))
+                    var generator = SplitMix64(seed: UInt64(worker))
                     for step in 0..<25 {
                         let key = "shared-\(Int.random(in: 0..<4, using: &generator))"
                         switch Int.random(in: 0..<10, using: &generator) {

@@ -1,7 +1,8 @@
 import ChunkTransport
 import ChunkWire
 import FunctionPlatform
-import InfiniCacheNode
+import InfiniCacheTesting
+import InstanceLaunchers
 import LocalFunctionPlatform
 import NIOCore
 import TestSupport
@@ -12,7 +13,7 @@ struct FunctionPlatformTests {
     private func platform(granularity: Duration = .milliseconds(1), memoryMiB: Int = 1536, policy: ReclaimPolicy = ReclaimPolicy()) -> (LocalFunctionPlatform, ManualClock) {
         let clock = ManualClock()
         let configuration = LocalFunctionPlatform.Configuration(memoryMiB: memoryMiB, nodeCapacity: 1 << 20, billingGranularity: granularity, reclaimPolicy: policy)
-        return (LocalFunctionPlatform(functions: ["f", "g"], configuration: configuration, clock: clock), clock)
+        return (LocalFunctionPlatform(functions: ["f", "g"], configuration: configuration, launcher: InProcessLauncher(), clock: clock), clock)
     }
 
     private func probe(_ invocation: any FunctionInvocation) async throws -> Frame {
@@ -56,8 +57,8 @@ struct FunctionPlatformTests {
     @Test("an invocation asked to end while it serves a request ends after the request")
     func endWhileServing() async throws {
         let clock = ManualClock()
-        let configuration = LocalFunctionPlatform.Configuration(respondDelays: ["f": .milliseconds(200)])
-        let platform = LocalFunctionPlatform(functions: ["f"], configuration: configuration, clock: clock)
+        let straggler = InProcessLauncher { _, node in DelayedResponder(base: node, delay: .milliseconds(200)) }
+        let platform = LocalFunctionPlatform(functions: ["f"], launcher: straggler, clock: clock)
         let invocation = try await platform.invoke("f", payload: .warmUp)
         let request = Task { try await self.probe(invocation) }
         try await poll(attempts: 500, every: .milliseconds(1)) { platform.requestsInFlight > 0 }

@@ -1,9 +1,13 @@
 import ChunkTransport
+import ChunkTransportInProcess
 import Foundation
 import FunctionPlatform
 import InfiniCacheClient
-import InfiniCacheCluster
+import InfiniCacheLifecycle
 import InfiniCacheProxy
+import InfiniCacheStatistics
+import InfiniCacheTesting
+import InstanceLaunchers
 import LocalFunctionPlatform
 import NIOCore
 import TestSupport
@@ -26,7 +30,7 @@ struct MultiProcessTests {
                 #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))))
             }
             // Two nodes die without warning, as reclaimed functions do.
-            await ProcessCluster.terminate(Array(cluster.nodeProcesses.prefix(2)), signal: SIGKILL)
+            await ChildProcess.terminate(Array(cluster.nodeProcesses.prefix(2)), signal: SIGKILL)
             for (index, size) in sizes.enumerated() {
                 #expect(try await client.get("p\(index)") == ByteBuffer(bytes: randomBytes(count: size, seed: UInt64(100 + index))), "after losing 2 nodes")
             }
@@ -111,7 +115,6 @@ struct MultiProcessTests {
         }
         await client.close()
         await platform.shutdown()
-        await launcher.close()
     }
 
     @Test("infinicache-proxy --functions runs its nodes as functions it invokes, and reports the lifecycle")
@@ -128,7 +131,7 @@ struct MultiProcessTests {
             let value = ByteBuffer(bytes: randomBytes(count: 3 << 20, seed: 300))
             try await client.put("f", value)
             #expect(try await client.get("f") == value)
-            let statistics = try JSONDecoder().decode(ProxyStatistics.self, from: Data(try await client.statistics().utf8))
+            let statistics = try await client.statistics()
             #expect(statistics.nodes.count == 12)
             let counters = try #require(statistics.lifecycle?.counters)
             #expect(counters.invocations >= 12 && counters.coldStarts == 12)

@@ -1,8 +1,10 @@
 import ChunkTransport
+import ChunkTransportInProcess
 import ChunkWire
 import InfiniCacheClient
-import InfiniCacheCluster
 import InfiniCacheProxy
+import InfiniCacheStatistics
+import InfiniCacheTesting
 import NIOCore
 import TestSupport
 import Testing

@@ -1,8 +1,12 @@
+import ChunkTransport
 import Foundation
 import FunctionPlatform
 import InfiniCacheClient
-import InfiniCacheCluster
+import InfiniCacheLifecycle
 import InfiniCacheProxy
+import InfiniCacheStatistics
+import InfiniCacheTesting
+import InstanceLaunchers
 import LocalFunctionPlatform
 import NIOCore
 import TestSupport
@@ -18,8 +22,10 @@ struct ServerlessLifecycleTests {
         syncPageBytes: Int = 16 << 20
     ) throws -> ServerlessCluster {
         try ServerlessCluster(
-            platform: LocalFunctionPlatform.Configuration(nodeCapacity: 64 << 20, reclaimPolicy: policy, respondDelays: respondDelays),
-            launcher: InProcessLauncher(syncPageBytes: syncPageBytes),
+            platform: LocalFunctionPlatform.Configuration(nodeCapacity: 64 << 20, reclaimPolicy: policy),
+            launcher: InProcessLauncher(syncPageBytes: syncPageBytes) { function, node -> any FrameResponder in
+                respondDelays[function].map { DelayedResponder(base: node, delay: $0) } ?? node
+            },
             lifecycle: FunctionLifecycle.Configuration(warmUpInterval: warmUp, backupInterval: backup)
         )
     }
@@ -143,8 +149,7 @@ struct ServerlessLifecycleTests {
         let cluster = try self.cluster()
         try await cluster.client.put("object", self.value(4))
         await cluster.advance(by: .seconds(3600), step: .seconds(10))
-        let json = try await cluster.client.statistics()
-        let report = try #require(try JSONDecoder().decode(ProxyStatistics.self, from: Data(json.utf8)).lifecycle)
+        let report = try #require(try await cluster.client.statistics().lifecycle)
         #expect(report.counters.invocations >= 12 * 60)
         #expect(report.counters.syncs == 12 * 12)
         #expect(report.bill.total > 0 && report.bill.total < report.bill.alwaysOnCost)

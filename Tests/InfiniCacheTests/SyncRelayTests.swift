@@ -1,7 +1,8 @@
 import ChunkTransport
-import ErasureCoding
+import ChunkTransportInProcess
+import ChunkWire
+@testable import InfiniCacheLifecycle
 import InfiniCacheNode
-@testable import InfiniCacheProxy
 import NIOCore
 import Testing
 

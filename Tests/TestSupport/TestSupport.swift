@@ -1,26 +1,10 @@
 public import ErasureCoding
 import Foundation
+import LocalFunctionPlatform
 
-/// A small deterministic generator (SplitMix64), so failures reproduce from the seed.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    public init(seed: UInt64) {
-        self.state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// `count` pseudo-random bytes derived from `seed`, filled eight at a time.
+/// `count` pseudo-random bytes derived from `seed` (SplitMix64), filled eight at a time.
 public func randomBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var generator = SeededGenerator(seed: seed)
+    var generator = SplitMix64(seed: seed)
     return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
         var index = 0
         while index < count {

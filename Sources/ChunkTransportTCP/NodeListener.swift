@@ -1,0 +1,81 @@
+public import ChunkTransport
+public import ChunkWire
+public import NIOCore
+public import NIOPosix
+
+/// A cache node that dialled in and passed the hello check.
+public struct RegisteredNode: Sendable {
+    /// What the node said about itself.
+    public let hello: HelloMessage
+    /// The transport to send the node requests over.
+    public let connection: FrameConnection
+}
+
+/// The proxy's node port. Serverless functions cannot accept connections, so cache nodes
+/// dial out to this listener and introduce themselves with a hello frame; a node whose
+/// token matches is handed to the listener's registration handler and then welcomed,
+/// anything else gets an error frame and is disconnected without disturbing other
+/// connections.
+public final class NodeListener: Sendable {
+    private let channel: any Channel
+
+    private init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// The port the listener is bound to (useful after binding port 0).
+    public var port: Int {
+        self.channel.localAddress?.port ?? 0
+    }
+
+    /// Starts listening on `host`:`port` for nodes presenting `token`.
+    ///
+    /// `onRegistration` is called once per accepted node, on its connection's event loop
+    /// (so it must be quick), before the node's welcome is written: once a node's
+    /// ``NodeSession/connect(host:port:hello:responder:configuration:group:)`` returns,
+    /// the handler has run. Requests sent on the node's connection from the handler leave
+    /// after the welcome.
+    ///
+    /// - Throws: `TransportError` with code `connectFailed` if the port cannot be bound.
+    public static func bind(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        token: [UInt8],
+        configuration: TransportConfiguration = .default,
+        group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup,
+        onRegistration: @escaping @Sendable (RegisteredNode) -> Void
+    ) async throws -> NodeListener {
+        let listening = try await listen(host: host, port: port, group: group) { channel in
+            let requester = RequesterHandler(configuration: configuration)
+            let registered = channel.eventLoop.makePromise(of: Frame.self)
+            let handshake = HandshakeHandler(
+                opening: nil,
+                timeout: configuration.handshakeTimeout,
+                successor: requester,
+                completion: registered
+            ) { frame in
+                do {
+                    guard constantTimeEquals(try HelloMessage(from: frame).token, token) else {
+                        return .reject(reply: ErrorMessage(.unauthorized, "the hello's token is not accepted"), error: TransportError(.rejected, "bad token"))
+                    }
+                    return .accept(reply: Frame(.welcome, payloadChecksum: 0))
+                } catch {
+                    return .reject(reply: ErrorMessage(.unauthorized, "the first frame must be a hello: \(error)"), error: TransportError(.rejected, "no hello", cause: error))
+                }
+            }
+            let boundRequester = NIOLoopBound(requester, eventLoop: channel.eventLoop)
+            registered.futureResult.whenSuccess { frame in
+                // The handshake accepted this frame, so it holds a valid hello.
+                guard let hello = try? HelloMessage(from: frame) else { return }
+                onRegistration(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value)))
+            }
+            try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
+        }
+        return NodeListener(channel: listening)
+    }
+
+    /// Stops accepting nodes; registered connections stay open.
+    public func close() async {
+        try? await self.channel.close()
+    }
+}

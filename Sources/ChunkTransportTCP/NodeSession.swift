@@ -1,0 +1,67 @@
+public import ChunkTransport
+public import ChunkWire
+public import NIOCore
+public import NIOPosix
+
+/// A cache node's connection to its proxy, from the node's side: the node dialled out,
+/// said hello, was welcomed, and now serves the proxy's requests with its responder.
+public final class NodeSession: Sendable {
+    private let channel: any Channel
+
+    fileprivate init(channel: any Channel) {
+        self.channel = channel
+    }
+
+    /// Dials the proxy's node port at `host`:`port`, registers with `hello`, and serves
+    /// every request that arrives with `responder` until the connection closes.
+    ///
+    /// - Throws: `TransportError` with code `connectFailed` if the proxy cannot be
+    ///   reached, `rejected` if it refuses the hello, `timedOut` if it does not answer.
+    public static func connect(
+        host: String,
+        port: Int,
+        hello: HelloMessage,
+        responder: any FrameResponder,
+        configuration: TransportConfiguration = .default,
+        group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup
+    ) async throws -> NodeSession {
+        let (channel, welcomed) = try await dial(host: host, port: port, configuration: configuration, group: group) { channel in
+            let welcomed = channel.eventLoop.makePromise(of: Frame.self)
+            let handshake = HandshakeHandler(
+                opening: hello.frame(),
+                timeout: configuration.handshakeTimeout,
+                successor: ResponderHandler(responder: responder, configuration: configuration),
+                completion: welcomed
+            ) { frame in
+                switch frame.opcode {
+                case .welcome:
+                    return .accept(reply: nil)
+                case .error:
+                    let reason = (try? ErrorMessage(from: frame))?.description ?? "an unreadable error frame"
+                    return .reject(reply: nil, error: TransportError(.rejected, "the proxy refused the hello: \(reason)"))
+                default:
+                    return .reject(reply: nil, error: TransportError(.protocolViolation, "expected a welcome, got \(frame.opcode)"))
+                }
+            }
+            do {
+                try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
+            } catch {
+                welcomed.fail(error)
+                throw error
+            }
+            return (channel, welcomed.futureResult)
+        }
+        _ = try await welcomed.get()
+        return NodeSession(channel: channel)
+    }
+
+    /// Returns when the connection has closed (the proxy went away, or ``close()``).
+    public func waitUntilClosed() async {
+        try? await self.channel.closeFuture.get()
+    }
+
+    /// Disconnects from the proxy; requests being served are cancelled.
+    public func close() async {
+        try? await self.channel.close()
+    }
+}

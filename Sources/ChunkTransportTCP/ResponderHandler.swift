@@ -1,0 +1,115 @@
+import ChunkTransport
+import ChunkWire
+import NIOCore
+
+/// The serving end of a connection on its event loop: has a `FrameResponder` answer each
+/// request, answers pings, honours cancel frames, and refuses requests beyond the limit.
+final class ResponderHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias OutboundOut = Frame
+
+    private let responder: any FrameResponder
+    private let configuration: TransportConfiguration
+    /// Requests being served, by request id; the serial number tells a request from a
+    /// later one that reuses its id after a cancel.
+    private var running: [UInt64: (serial: UInt64, replies: ReplySink)] = [:]
+    private var nextSerial: UInt64 = 0
+
+    init(responder: any FrameResponder, configuration: TransportConfiguration) {
+        self.responder = responder
+        self.configuration = configuration
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let request = Self.unwrapInboundIn(data)
+        switch request.opcode {
+        case .ping:
+            context.writeAndFlush(Self.wrapOutboundOut(request.response(.pong)), promise: nil)
+        case .cancel:
+            self.running.removeValue(forKey: request.requestID)?.replies.cancel()
+        case .pong, .welcome:
+            break
+        case _ where request.requestID == 0 || request.opcode.isResponse:
+            self.refuse(request, ErrorMessage(.badRequest, "\(request.opcode) with request id \(request.requestID) is not a request"), context: context)
+        default:
+            self.start(request, context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.cancelAll()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.cancelAll()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.cancelAll()
+        if error is WireError {
+            context.rejectMalformedInput(error)
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func start(_ request: Frame, context: ChannelHandlerContext) {
+        guard self.running.count < self.configuration.limits.maximumRequestsInFlight else {
+            self.refuse(request, ErrorMessage(.overloaded, "\(self.running.count) requests already in flight on this connection"), context: context)
+            return
+        }
+        guard self.running[request.requestID] == nil else {
+            self.refuse(request, ErrorMessage(.badRequest, "request id \(request.requestID) is already in flight"), context: context)
+            return
+        }
+        if self.configuration.verifiesPayloadChecksums {
+            do {
+                try request.verifyPayloadChecksum()
+            } catch {
+                self.refuse(request, ErrorMessage(.checksumMismatch, error.message), context: context)
+                return
+            }
+        }
+        let channel = context.channel
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let requestID = request.requestID
+        let serial = self.nextSerial
+        self.nextSerial += 1
+        let replies = ReplySink(requestID: requestID) { response in
+            // Waiting for every small write would cost two thread hops per response, most
+            // of a small chunk's latency. Large ones are waited for (the hops are cheap
+            // beside their bytes), and small ones while the socket's buffer is full, so a
+            // responder streaming many frames cannot queue without bound. Writes stay in
+            // order because the event loop runs submitted work first in, first out — even
+            // from the loop's own thread, where writing at once could overtake work queued
+            // earlier from another thread.
+            let written = !channel.isWritable || response.payload.readableBytes >= 64 << 10 ? channel.eventLoop.makePromise(of: Void.self) : nil
+            channel.eventLoop.execute { handler.value.write(response, serial: serial, to: channel, promise: written) }
+            return written?.futureResult
+        }
+        self.running[requestID] = (serial, replies)
+        self.responder.respond(to: request, replies: replies)
+    }
+
+    private func write(_ response: Frame, serial: UInt64, to channel: any Channel, promise: EventLoopPromise<Void>?) {
+        // The slot frees before the final response leaves, so a requester that reuses it
+        // at once never finds this connection over its limit.
+        if !response.flags.contains(.more), self.running[response.requestID]?.serial == serial {
+            self.running.removeValue(forKey: response.requestID)
+        }
+        channel.writeAndFlush(response, promise: promise)
+    }
+
+    private func refuse(_ request: Frame, _ message: ErrorMessage, context: ChannelHandlerContext) {
+        context.writeAndFlush(Self.wrapOutboundOut(message.frame(requestID: request.requestID)), promise: nil)
+    }
+
+    private func cancelAll() {
+        let running = self.running.values
+        self.running.removeAll()
+        for request in running {
+            request.replies.cancel()
+        }
+    }
+}

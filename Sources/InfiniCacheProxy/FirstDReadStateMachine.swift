@@ -1,0 +1,157 @@
+import ChunkTransport
+import ChunkWire
+import NIOCore
+
+/// The decisions of one first-d read, free of any transport: which chunk to forward,
+/// which fetches to cancel, when the read ends. ``FirstDRead`` feeds it the nodes'
+/// answers under its lock and carries out what each event returns after unlocking.
+///
+/// Chunks to forward wait in an outbox in decision order, and one caller at a time
+/// forwards them (``nextPostStep(isPoster:)``), so the reader gets them in the order they
+/// were decided even when answers arrive on several threads at once. The outcome is
+/// reported after the last chunk has been handed on.
+struct FirstDReadStateMachine {
+    /// How a read ended.
+    enum Outcome: Sendable, Equatable {
+        /// Every stripe's k chunks went to the reader, the last one as the final response.
+        case complete
+        /// More than r chunks of `stripe` were unreachable.
+        case lost(stripe: Int)
+        /// The reader went away first.
+        case abandoned
+    }
+
+    /// What the caller does after an event: cancel these fetches, then — if `post` —
+    /// forward the outbox through ``nextPostStep(isPoster:)``.
+    struct Action {
+        var cancel: [PendingRequest] = []
+        var post = false
+    }
+
+    /// One step of forwarding.
+    enum PostStep {
+        /// Nothing to do, or another caller is forwarding.
+        case leave
+        /// Hand these chunks to the reader in order; `final` marks the last of the read.
+        case forward([(frame: Frame, final: Bool)])
+        /// Report how the read ended (once, after its last chunk).
+        case report(Outcome)
+    }
+
+    private enum Fetch {
+        case sending
+        case inFlight(PendingRequest)
+        case done
+    }
+
+    private let k: Int
+    private let r: Int
+    private let version: UInt32
+    private var fetches: [[Fetch]]
+    private var forwarded: [Int]
+    private var failed: [Int]
+    private var completeStripes = 0
+    private var outcome: Outcome?
+    private var isOutcomeReported = false
+    private var outbox: [(frame: Frame, final: Bool)] = []
+    private var isPosting = false
+
+    /// A read of `stripes` stripes of k + r chunks each, of object version `version`.
+    init(k: Int, r: Int, stripes: Int, version: UInt32) {
+        self.k = k
+        self.r = r
+        self.version = version
+        self.fetches = Array(repeating: Array(repeating: .sending, count: k + r), count: stripes)
+        self.forwarded = Array(repeating: 0, count: stripes)
+        self.failed = Array(repeating: 0, count: stripes)
+    }
+
+    /// The fetch of chunk `chunk` of `stripe` was sent as `pending`. Returns true if the
+    /// read no longer wants it (its answer came already, or the stripe or read is done):
+    /// the caller cancels it.
+    mutating func sent(stripe: Int, chunk: Int, as pending: PendingRequest) -> Bool {
+        guard case .sending = self.fetches[stripe][chunk] else { return true }
+        self.fetches[stripe][chunk] = .inFlight(pending)
+        return false
+    }
+
+    /// Takes the answer to chunk `chunk` of `stripe`: a chunk is forwarded if its stripe
+    /// still needs it; a failure counts against the stripe, and the (r + 1)th makes the
+    /// object lost.
+    mutating func arrived(stripe: Int, chunk: Int, _ result: Result<Frame, any Error>) -> Action {
+        let previous = self.fetches[stripe][chunk]
+        if case .done = previous { return Action() }
+        self.fetches[stripe][chunk] = .done
+        var action = Action(post: true)
+        if case .inFlight(let pending) = previous, case .success(let frame) = result, frame.flags.contains(.more) {
+            action.cancel.append(pending)
+        }
+        guard self.outcome == nil, self.forwarded[stripe] < self.k else { return action }
+        guard case .success(var frame) = result, frame.opcode == .chunkData else {
+            self.failed[stripe] += 1
+            if self.failed[stripe] > self.r {
+                action.cancel += self.conclude(.lost(stripe: stripe))
+            }
+            return action
+        }
+        // The proxy vouches for the chunk's address, whatever the node put in its reply.
+        frame.stripeIndex = UInt32(stripe)
+        frame.chunkIndex = UInt8(chunk)
+        frame.objectVersion = self.version
+        frame.key = ByteBuffer()
+        self.forwarded[stripe] += 1
+        if self.forwarded[stripe] == self.k {
+            self.completeStripes += 1
+            action.cancel += self.stopFetches(of: stripe)
+        }
+        let final = self.completeStripes == self.forwarded.count
+        self.outbox.append((frame, final))
+        if final {
+            action.cancel += self.conclude(.complete)
+        }
+        return action
+    }
+
+    /// The reader went away: the read ends and every fetch in flight is cancelled.
+    mutating func abandon() -> Action {
+        guard self.outcome == nil else { return Action() }
+        return Action(cancel: self.conclude(.abandoned), post: true)
+    }
+
+    /// The next thing the caller must do to forward the outbox. A caller starts with
+    /// `isPoster` false and, once it has been given chunks to forward, asks again with
+    /// true until it is told to leave: only one caller forwards at a time.
+    mutating func nextPostStep(isPoster: Bool) -> PostStep {
+        if self.isPosting, !isPoster {
+            return .leave
+        }
+        if !self.outbox.isEmpty {
+            self.isPosting = true
+            defer { self.outbox.removeAll(keepingCapacity: true) }
+            return .forward(self.outbox)
+        }
+        self.isPosting = false
+        guard let outcome = self.outcome, !self.isOutcomeReported else {
+            return .leave
+        }
+        self.isOutcomeReported = true
+        return .report(outcome)
+    }
+
+    private mutating func conclude(_ outcome: Outcome) -> [PendingRequest] {
+        self.outcome = outcome
+        return self.fetches.indices.flatMap { self.stopFetches(of: $0) }
+    }
+
+    /// Marks every fetch of `stripe` done and returns those in flight, to cancel.
+    private mutating func stopFetches(of stripe: Int) -> [PendingRequest] {
+        var cancellations: [PendingRequest] = []
+        for chunk in self.fetches[stripe].indices {
+            if case .inFlight(let pending) = self.fetches[stripe][chunk] {
+                cancellations.append(pending)
+            }
+            self.fetches[stripe][chunk] = .done
+        }
+        return cancellations
+    }
+}

@@ -1,0 +1,93 @@
+import ChunkTransport
+import ChunkWire
+import ErasureCoding
+import NIOCore
+
+extension InfiniCacheProxy {
+    /// Places a new object's chunks and answers with its version, or refuses it.
+    func beginPut(_ request: Frame, replies: ReplySink) {
+        let placed: (record: ObjectRecord, evicted: [Deletion])
+        do {
+            placed = try self.place(request)
+        } catch {
+            replies.post(error.frame(requestID: 0))
+            return
+        }
+        var response = request.response(.stored)
+        response.objectVersion = placed.record.version
+        guard !placed.evicted.isEmpty else {
+            replies.post(response)
+            return
+        }
+        // The evicted chunks leave their nodes before the client may send the new ones,
+        // which could otherwise reach a node first and find it still full.
+        self.delete(placed.evicted) { [response] in
+            replies.post(response)
+        }
+    }
+
+    private func place(_ request: Frame) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
+        var payload = request.payload
+        guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self) else {
+            throw ErrorMessage(.badRequest, "putObject needs the maximum chunk length as its payload")
+        }
+        guard let objectLength = Int(exactly: request.objectLength), objectLength <= Self.maximumObjectLength else {
+            throw ErrorMessage(.capacityExceeded, "an object of \(request.objectLength) bytes is larger than any cache")
+        }
+        let layout: StripeLayout
+        do {
+            layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: Int(maxChunkLength))
+        } catch {
+            throw ErrorMessage(.badRequest, "\(error)")
+        }
+        let now = ContinuousClock.now
+        switch self.withState({ $0.beginUpload(key: request.key, layout: layout, now: now) }) {
+        case .success(let placed):
+            return placed
+        case .failure(let refusal):
+            self.sendLater(refusal.deletions)
+            throw refusal.message
+        }
+    }
+
+    /// Passes a chunk of an upload on to its node: the node's answer completes the
+    /// request where it arrives, with no task at the proxy.
+    func startPutChunk(_ request: Frame, replies: ReplySink) {
+        let version = VersionID(key: request.key, version: request.objectVersion)
+        let stripe = Int(request.stripeIndex)
+        let chunk = Int(request.chunkIndex)
+        let length = request.payload.readableBytes
+        guard let target = self.withState({ $0.uploadTarget(version, stripe: stripe, chunk: chunk, length: length) }) else {
+            replies.post(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes").frame(requestID: 0))
+            return
+        }
+        let pending = target.transport.request(request) { result in
+            let answer: Frame
+            do {
+                answer = try result.get()
+            } catch {
+                self.sendLater(self.withState { $0.abortUpload(version) })
+                replies.post(ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)").frame(requestID: 0))
+                return
+            }
+            guard answer.opcode == .stored else {
+                self.sendLater(self.withState { $0.abortUpload(version) })
+                replies.post(answer)
+                return
+            }
+            guard let replaced = self.withState({ $0.chunkStored(version, stripe: stripe, chunk: chunk) }) else {
+                // The upload expired or was aborted while this chunk travelled: drop it too.
+                self.sendLater([Deletion(node: target.node, version: version)])
+                replies.post(ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed").frame(requestID: 0))
+                return
+            }
+            self.sendLater(replaced)
+            replies.post(request.response(.stored))
+        }
+        // A client that gives up on a chunk gives up on the upload.
+        replies.onCancel {
+            pending.cancel()
+            self.sendLater(self.withState { $0.abortUpload(version) })
+        }
+    }
+}

@@ -1,0 +1,62 @@
+/// Event counts since the proxy started.
+public struct ProxyCounters: Codable, Sendable, Hashable {
+    /// GETs of a mapped key.
+    public var hits = 0
+    /// GETs of an unknown key.
+    public var misses = 0
+    /// Objects evicted to make room.
+    public var evictions = 0
+    /// Objects found with a stripe below k reachable chunks, and removed.
+    public var lostObjects = 0
+
+    /// Creates counters at zero.
+    public init() {}
+}
+
+/// What a proxy reports for the `stats` request: the JSON body of its `statsReport`
+/// frame (docs/PROTOCOL.md), which ``InfiniCacheClient`` decodes into this type.
+public struct ProxyStatistics: Codable, Sendable, Hashable {
+    /// One registered node's use.
+    public struct Node: Codable, Sendable, Hashable {
+        /// The proxy's number for the node.
+        public var id: Int
+        /// The function the node is (an instance of).
+        public var functionID: String
+        /// Bytes the node holds at most.
+        public var capacity: Int
+        /// Bytes the proxy has placed on it.
+        public var used: Int
+
+        /// Creates a node's entry.
+        public init(id: Int, functionID: String, capacity: Int, used: Int) {
+            self.id = id
+            self.functionID = functionID
+            self.capacity = capacity
+            self.used = used
+        }
+    }
+
+    /// Objects mapped now.
+    public var objects: Int
+    /// Their bytes.
+    public var bytes: Int
+    /// Their bytes after coding (data + parity + padding), as placed on nodes.
+    public var codedBytes: Int
+    /// Events since the proxy started.
+    public var counters: ProxyCounters
+    /// The registered nodes, by id.
+    public var nodes: [Node]
+    /// Invocations, reclaims, failovers, syncs and the bill, when the nodes are serverless
+    /// functions run by the serverless lifecycle (nil otherwise).
+    public var lifecycle: LifecycleReport?
+
+    /// Creates a report.
+    public init(objects: Int, bytes: Int, codedBytes: Int, counters: ProxyCounters, nodes: [Node], lifecycle: LifecycleReport? = nil) {
+        self.objects = objects
+        self.bytes = bytes
+        self.codedBytes = codedBytes
+        self.counters = counters
+        self.nodes = nodes
+        self.lifecycle = lifecycle
+    }
+}

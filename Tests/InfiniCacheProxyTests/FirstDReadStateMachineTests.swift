@@ -1,0 +1,137 @@
+import ChunkTransport
+import ChunkWire
+@testable import InfiniCacheProxy
+import NIOCore
+import Synchronization
+import Testing
+
+/// Fetches whose cancellations are counted.
+private final class Fetches: Sendable {
+    private let cancelled = Mutex<Set<Int>>([])
+
+    func pending(_ id: Int) -> PendingRequest {
+        PendingRequest { self.cancelled.withLock { _ = $0.insert(id) } }
+    }
+
+    func cancel(_ requests: [PendingRequest]) {
+        requests.forEach { $0.cancel() }
+    }
+
+    var cancelledIDs: Set<Int> { self.cancelled.withLock { $0 } }
+}
+
+@Suite("First-d read state machine")
+struct FirstDReadStateMachineTests {
+    private func chunk(_ byte: UInt8, more: Bool = false) -> Result<Frame, any Error> {
+        .success(Frame(.chunkData, flags: more ? .more : [], key: ByteBuffer(string: "node's key"), stripeIndex: 99, chunkIndex: 99, payload: ByteBuffer(repeating: byte, count: 4)))
+    }
+
+    /// A machine for one stripe of k + r whose fetches have all been sent.
+    private func sentRead(k: Int, r: Int, stripes: Int = 1, fetches: Fetches) -> FirstDReadStateMachine {
+        var machine = FirstDReadStateMachine(k: k, r: r, stripes: stripes, version: 7)
+        for stripe in 0..<stripes {
+            for chunk in 0..<(k + r) {
+                let unwanted = machine.sent(stripe: stripe, chunk: chunk, as: fetches.pending(stripe * 100 + chunk))
+                #expect(!unwanted)
+            }
+        }
+        return machine
+    }
+
+    /// Everything the machine gives one poster to forward, and the outcome it reports.
+    private func drain(_ machine: inout FirstDReadStateMachine) -> (frames: [(frame: Frame, final: Bool)], outcome: FirstDReadStateMachine.Outcome?) {
+        var frames: [(frame: Frame, final: Bool)] = []
+        var isPoster = false
+        while true {
+            switch machine.nextPostStep(isPoster: isPoster) {
+            case .leave:
+                return (frames, nil)
+            case .forward(let batch):
+                isPoster = true
+                frames += batch
+            case .report(let outcome):
+                return (frames, outcome)
+            }
+        }
+    }
+
+    @Test("the first k chunks are forwarded with the proxy's address, the last as final, and stragglers cancelled")
+    func complete() {
+        let fetches = Fetches()
+        var machine = self.sentRead(k: 2, r: 1, fetches: fetches)
+        fetches.cancel(machine.arrived(stripe: 0, chunk: 2, self.chunk(2)).cancel)
+        var drained = self.drain(&machine)
+        #expect(drained.frames.map(\.final) == [false] && drained.outcome == nil)
+        let frame = drained.frames[0].frame
+        #expect(frame.stripeIndex == 0 && frame.chunkIndex == 2 && frame.objectVersion == 7 && frame.key.readableBytes == 0)
+        fetches.cancel(machine.arrived(stripe: 0, chunk: 0, self.chunk(0)).cancel)
+        #expect(fetches.cancelledIDs == [1], "the straggler is cancelled once the stripe has k")
+        drained = self.drain(&machine)
+        #expect(drained.frames.map(\.final) == [true])
+        #expect(drained.outcome == .complete)
+        let late = machine.arrived(stripe: 0, chunk: 1, self.chunk(1))
+        #expect(late.cancel.isEmpty, "a late chunk is dropped")
+        #expect(self.drain(&machine).frames.isEmpty)
+    }
+
+    @Test("more than r failures in a stripe make the object lost and cancel every fetch")
+    func lost() {
+        let fetches = Fetches()
+        var machine = self.sentRead(k: 2, r: 1, stripes: 2, fetches: fetches)
+        let failure: Result<Frame, any Error> = .failure(TransportError(.connectionClosed, "gone"))
+        fetches.cancel(machine.arrived(stripe: 1, chunk: 0, failure).cancel)
+        #expect(fetches.cancelledIDs.isEmpty)
+        fetches.cancel(machine.arrived(stripe: 1, chunk: 1, .success(Frame(.notFound))).cancel)
+        #expect(fetches.cancelledIDs == [0, 1, 2, 102])
+        #expect(self.drain(&machine).outcome == .lost(stripe: 1))
+    }
+
+    @Test("a reader that goes away cancels every fetch in flight; the outcome is reported once")
+    func abandoned() {
+        let fetches = Fetches()
+        var machine = self.sentRead(k: 2, r: 1, fetches: fetches)
+        _ = machine.arrived(stripe: 0, chunk: 0, self.chunk(0))
+        fetches.cancel(machine.abandon().cancel)
+        #expect(fetches.cancelledIDs == [1, 2])
+        let drained = self.drain(&machine)
+        #expect(drained.frames.count == 1 && drained.outcome == .abandoned)
+        let again = machine.abandon()
+        #expect(again.cancel.isEmpty)
+        #expect(self.drain(&machine).outcome == nil)
+    }
+
+    @Test("a fetch answered before it was recorded as sent is cancelled by its sender")
+    func answeredWhileSending() {
+        var machine = FirstDReadStateMachine(k: 1, r: 1, stripes: 1, version: 1)
+        _ = machine.arrived(stripe: 0, chunk: 0, self.chunk(0))
+        let answeredUnwanted = machine.sent(stripe: 0, chunk: 0, as: PendingRequest {})
+        #expect(answeredUnwanted)
+        let stragglerUnwanted = machine.sent(stripe: 0, chunk: 1, as: PendingRequest {})
+        #expect(stragglerUnwanted, "the stripe is complete: its other fetch is unwanted")
+    }
+
+    @Test("only one caller forwards at a time; another leaves its chunks to it")
+    func onePoster() {
+        let fetches = Fetches()
+        var machine = self.sentRead(k: 2, r: 1, fetches: fetches)
+        _ = machine.arrived(stripe: 0, chunk: 0, self.chunk(0))
+        guard case .forward(let first) = machine.nextPostStep(isPoster: false) else {
+            Issue.record("the first caller was not given the chunk")
+            return
+        }
+        _ = machine.arrived(stripe: 0, chunk: 1, self.chunk(1))
+        guard case .leave = machine.nextPostStep(isPoster: false) else {
+            Issue.record("a second caller was given chunks while the first forwards")
+            return
+        }
+        guard case .forward(let second) = machine.nextPostStep(isPoster: true) else {
+            Issue.record("the poster was not given the later chunk")
+            return
+        }
+        #expect(first.map(\.frame.chunkIndex) == [0] && second.map(\.frame.chunkIndex) == [1])
+        guard case .report(.complete) = machine.nextPostStep(isPoster: true) else {
+            Issue.record("the outcome was not reported after the last chunk")
+            return
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import ChunkTransport
+import ChunkWire
+import ErasureCoding
+@testable import InfiniCacheProxy
+import InfiniCacheStatistics
+import NIOCore
+import Testing
+
+/// A transport that is never used: the state machine only hands transports back.
+private struct Unused: FrameTransport {
+    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        PendingRequest {}
+    }
+
+    func close() async {}
+}
+
+@Suite("Proxy state machine")
+struct ProxyStateTests {
+    private let start = ContinuousClock.now
+
+    /// A state with `count` nodes of `capacity` bytes.
+    private func state(nodes count: Int, capacity: Int = 1 << 20, uploadTimeout: Duration = .seconds(120)) -> ProxyState {
+        var state = ProxyState(uploadTimeout: uploadTimeout)
+        for index in 0..<count {
+            _ = state.addNode(functionID: "node-\(index)", transport: Unused(), capacity: capacity)
+        }
+        return state
+    }
+
+    private func layout(_ length: Int, k: Int = 2, r: Int = 1, maxChunk: Int = 1 << 20) throws -> StripeLayout {
+        try StripeLayout(objectLength: length, dataChunkCount: k, parityChunkCount: r, maxChunkLength: maxChunk)
+    }
+
+    /// Places `key` and stores every chunk; returns the committed record.
+    @discardableResult
+    private func store(_ key: String, length: Int, in state: inout ProxyState) throws -> ObjectRecord {
+        let record = try state.beginUpload(key: ByteBuffer(string: key), layout: self.layout(length), now: self.start).get().record
+        for stripe in record.placement.indices {
+            for chunk in 0..<(record.k + record.r) {
+                let replaced = state.chunkStored(record.id, stripe: stripe, chunk: chunk)
+                #expect(replaced != nil)
+            }
+        }
+        return record
+    }
+
+    @Test("a version commits only when every chunk is stored, a chunk stored twice counting once")
+    func commit() throws {
+        var state = self.state(nodes: 3)
+        let record = try state.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get().record
+        #expect(Set(record.placement[0]).count == 3, "a stripe's chunks go to distinct nodes")
+        let firstCopy = state.chunkStored(record.id, stripe: 0, chunk: 0)
+        #expect(firstCopy == [])
+        let secondCopy = state.chunkStored(record.id, stripe: 0, chunk: 0)
+        #expect(secondCopy == [])
+        let second = state.chunkStored(record.id, stripe: 0, chunk: 1)
+        #expect(second == [])
+        #expect(state.record(for: ByteBuffer(string: "k")) == nil)
+        let last = state.chunkStored(record.id, stripe: 0, chunk: 2)
+        #expect(last == [])
+        #expect(state.record(for: ByteBuffer(string: "k"))?.version == record.version)
+        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 0, length: 5) == nil, "a committed upload takes no more chunks")
+    }
+
+    @Test("an upload target must match the object's shape")
+    func uploadTarget() throws {
+        var state = self.state(nodes: 3)
+        let record = try state.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get().record
+        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 2, length: 5)?.node == record.placement[0][2])
+        #expect(state.uploadTarget(record.id, stripe: 1, chunk: 0, length: 5) == nil)
+        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 3, length: 5) == nil)
+        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 0, length: 6) == nil)
+    }
+
+    @Test("an overwritten version read meanwhile is deleted when its last reader ends")
+    func retiredWhileRead() throws {
+        var state = self.state(nodes: 3)
+        let old = try self.store("k", length: 10, in: &state)
+        let readingHit = state.beginRead(ByteBuffer(string: "k"))
+        let reading = try #require(readingHit)
+        #expect(reading.version == old.version)
+        try self.store("k", length: 10, in: &state)
+        #expect(state.record(for: ByteBuffer(string: "k"))?.version != old.version)
+        let deletions = state.endRead(reading, lost: false)
+        #expect(Set(deletions.map(\.node)) == Set(old.placement[0]))
+        #expect(deletions.allSatisfy { $0.version == old.id })
+    }
+
+    @Test("a write that does not fit evicts the least recently used object")
+    func eviction() throws {
+        // Three nodes of 10 bytes: room for two objects of 5-byte chunks.
+        var state = self.state(nodes: 3, capacity: 10)
+        let first = try self.store("a", length: 10, in: &state)
+        try self.store("b", length: 10, in: &state)
+        let touchedHit = state.beginRead(ByteBuffer(string: "a"))
+        let touched = try #require(touchedHit)
+        _ = state.endRead(touched, lost: false)
+        let placed = try state.beginUpload(key: ByteBuffer(string: "c"), layout: self.layout(10), now: self.start).get()
+        #expect(state.record(for: ByteBuffer(string: "b")) == nil, "b was used least recently")
+        #expect(state.record(for: ByteBuffer(string: "a"))?.version == first.version)
+        #expect(placed.evicted.count == 3)
+        #expect(state.statistics().counters.evictions == 1)
+    }
+
+    @Test("uploads that need more nodes or bytes than the cache has are refused")
+    func refusals() throws {
+        var state = self.state(nodes: 2, capacity: 100)
+        #expect(throws: UploadRefusal.self) {
+            _ = try state.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get()
+        }
+        var small = self.state(nodes: 3, capacity: 4)
+        #expect(throws: UploadRefusal.self) {
+            _ = try small.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get()
+        }
+    }
+
+    @Test("an upload past its deadline is dropped by the next one, and its space released")
+    func expiry() throws {
+        var state = self.state(nodes: 3, capacity: 5, uploadTimeout: .seconds(1))
+        let stale = try state.beginUpload(key: ByteBuffer(string: "stale"), layout: self.layout(10), now: self.start).get().record
+        let fresh = try state.beginUpload(key: ByteBuffer(string: "fresh"), layout: self.layout(10), now: self.start + .seconds(2)).get()
+        #expect(Set(fresh.evicted.map(\.version)) == [stale.id])
+        let afterExpiry = state.chunkStored(stale.id, stripe: 0, chunk: 0)
+        #expect(afterExpiry == nil)
+    }
+
+    @Test("a reader that finds the object lost removes it, once")
+    func lost() throws {
+        var state = self.state(nodes: 3)
+        let record = try self.store("k", length: 10, in: &state)
+        let firstHit = state.beginRead(ByteBuffer(string: "k"))
+        let first = try #require(firstHit)
+        let secondHit = state.beginRead(ByteBuffer(string: "k"))
+        let second = try #require(secondHit)
+        let whileRead = state.endRead(first, lost: true)
+        #expect(whileRead.isEmpty, "another reader still reads it")
+        #expect(state.record(for: ByteBuffer(string: "k")) == nil)
+        let afterLastReader = state.endRead(second, lost: true)
+        #expect(afterLastReader.count == Set(record.placement[0]).count)
+        #expect(state.statistics().counters.lostObjects == 1)
+    }
+
+    @Test("metric changes are differences since the last report")
+    func metricChanges() throws {
+        var state = self.state(nodes: 3)
+        _ = state.takeMetricChanges()
+        try self.store("k", length: 10, in: &state)
+        let miss = state.beginRead(ByteBuffer(string: "missing"))
+        #expect(miss == nil)
+        let hit = state.beginRead(ByteBuffer(string: "k"))
+        let record = try #require(hit)
+        _ = state.endRead(record, lost: false)
+        let changes = state.takeMetricChanges()
+        #expect(changes == ProxyMetrics.Changes(objects: 1, bytes: 10, hits: 1, misses: 1))
+        let noChanges = state.takeMetricChanges()
+        #expect(noChanges == ProxyMetrics.Changes())
+        _ = state.delete(ByteBuffer(string: "k"))
+        let afterDelete = state.takeMetricChanges()
+        #expect(afterDelete == ProxyMetrics.Changes(objects: -1, bytes: -10))
+    }
+}
+
+extension Deletion: Equatable {
+    static func == (left: Deletion, right: Deletion) -> Bool {
+        left.node == right.node && left.version == right.version
+    }
+}
