@@ -86,7 +86,7 @@ let package = Package(
 
         // MARK: Serverless: the platform abstraction, a local platform, the lifecycle
 
-        .target(name: "FunctionPlatform", dependencies: ["ChunkTransport", serviceLifecycle]),
+        .target(name: "FunctionPlatform", dependencies: ["ChunkTransport"]),
         .target(
             name: "LocalFunctionPlatform",
             dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", logging, serviceLifecycle]
@@ -94,14 +94,15 @@ let package = Package(
         .target(
             name: "InstanceLaunchers",
             dependencies: [
-                "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "InfiniCacheNode", "LocalFunctionPlatform",
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "FunctionPlatform", "InfiniCacheNode",
+                "LocalFunctionPlatform",
             ]
         ),
         .target(
             name: "InfiniCacheLifecycle",
             dependencies: [
                 "ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheProxy", "InfiniCacheStatistics",
-                logging, serviceLifecycle,
+                logging, nio, serviceLifecycle,
             ]
         ),
 
@@ -138,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "infinicache-bench",
             dependencies: [
-                "CISAL", "ChunkTransport", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",
+                "CISAL", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",
                 "InfiniCacheLifecycle", "InfiniCacheStatistics", "InfiniCacheTesting", "InstanceLaunchers", "LocalFunctionPlatform",
                 argumentParser, nio, nioPosix, logging,
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -166,9 +167,9 @@ let package = Package(
         .testTarget(
             name: "InfiniCacheTests",
             dependencies: [
-                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "ErasureCoding", "FunctionPlatform",
-                "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics",
-                "InfiniCacheTesting", "InstanceLaunchers", "LocalFunctionPlatform", "TestSupport",
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "FunctionPlatform", "InfiniCacheClient",
+                "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics", "InfiniCacheTesting",
+                "InstanceLaunchers", "LocalFunctionPlatform", "TestSupport",
                 "infinicache-node", "infinicache-proxy", argumentParser, logging, nio, serviceLifecycle,
             ]
         ),

@@ -1,15 +1,7 @@
 public import ChunkTransport
-public import ChunkWire
+import ChunkWire
 public import NIOCore
 public import NIOPosix
-
-/// A cache node that dialled in and passed the hello check.
-public struct RegisteredNode: Sendable {
-    /// What the node said about itself.
-    public let hello: HelloMessage
-    /// The transport to send the node requests over.
-    public let connection: FrameConnection
-}
 
 /// The proxy's node port. Serverless functions cannot accept connections, so cache nodes
 /// dial out to this listener and introduce themselves with a hello frame; a node whose
@@ -78,4 +70,16 @@ public final class NodeListener: Sendable {
     public func close() async {
         try? await self.channel.close()
     }
+}
+
+/// Compares secrets in time that depends only on their lengths.
+func constantTimeEquals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else {
+        return false
+    }
+    var difference: UInt8 = 0
+    for index in a.indices {
+        difference |= a[index] ^ b[index]
+    }
+    return difference == 0
 }

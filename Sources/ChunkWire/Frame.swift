@@ -1,5 +1,4 @@
 public import NIOCore
-internal import ErasureCoding
 
 /// One message of the chunk wire format: a fixed header, a key and a payload.
 ///

@@ -1,6 +1,5 @@
 public import ChunkTransport
 public import ChunkWire
-import Foundation
 public import InfiniCacheStatistics
 public import Logging
 import NIOCore
@@ -136,12 +135,5 @@ public final class InfiniCacheProxy: FrameResponder {
                 }
             }
         }
-    }
-}
-
-extension ProxyStatistics {
-    /// These statistics as the `statsReport` frame that answers `stats`: JSON.
-    package func frame() throws -> Frame {
-        Frame(.statsReport, payload: ByteBuffer(bytes: try JSONEncoder().encode(self)))
     }
 }

@@ -26,15 +26,3 @@ struct ObjectRecord: Sendable {
         return Frame(.objectInfo, k: UInt8(self.k), r: UInt8(self.r), objectLength: UInt64(self.objectLength), objectVersion: self.version, payload: payload)
     }
 }
-
-/// A key together with one of its versions.
-struct VersionID: Hashable, Sendable {
-    var key: ByteBuffer
-    var version: UInt32
-}
-
-/// Chunks of one object version on one node that must be deleted there.
-struct Deletion: Sendable {
-    var node: NodeID
-    var version: VersionID
-}

@@ -1,17 +1,3 @@
-/// Event counts since the proxy started.
-public struct ProxyCounters: Codable, Sendable, Hashable {
-    /// GETs of a mapped key.
-    public var hits = 0
-    /// GETs of an unknown key.
-    public var misses = 0
-    /// Objects evicted to make room.
-    public var evictions = 0
-    /// Objects found with a stripe below k reachable chunks, and removed.
-    public var lostObjects = 0
-
-    /// Creates counters at zero.
-    public init() {}
-}
 
 /// What a proxy reports for the `stats` request: the JSON body of its `statsReport`
 /// frame (docs/PROTOCOL.md), which ``InfiniCacheClient`` decodes into this type.

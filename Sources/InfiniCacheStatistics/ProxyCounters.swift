@@ -1,0 +1,16 @@
+
+
+/// Event counts since the proxy started.
+public struct ProxyCounters: Codable, Sendable, Hashable {
+    /// GETs of a mapped key.
+    public var hits = 0
+    /// GETs of an unknown key.
+    public var misses = 0
+    /// Objects evicted to make room.
+    public var evictions = 0
+    /// Objects found with a stripe below k reachable chunks, and removed.
+    public var lostObjects = 0
+
+    /// Creates counters at zero.
+    public init() {}
+}
