@@ -16,6 +16,8 @@ public struct LifecycleResponder: FrameResponder {
         self.lifecycle = lifecycle
     }
 
+    /// Passes `request` to the proxy, unless it is `stats`: that is answered with the
+    /// proxy's statistics and ``FunctionLifecycle/report()``, encoded in a task.
     public func respond(to request: Frame, replies: ReplySink) {
         guard request.opcode == .stats else {
             self.proxy.respond(to: request, replies: replies)
