@@ -71,7 +71,13 @@ final class RequesterHandler: ChannelInboundHandler {
     /// Sends `request` (which already carries its id) once a slot is free.
     func submit(_ request: Frame, onResponse: @escaping ResponseHandler) {
         guard let context = self.context else {
-            onResponse(.failure(TransportError(.connectionClosed, "the connection is closed")))
+            // The connection has ended: the multiplexer fails the request with the reason
+            // it ended for (a liveness timeout, a malformed frame), closing it first only
+            // if nothing did.
+            self.stop(with: TransportError(.connectionClosed, "the connection is closed"))
+            if case .fail(let handler, let error) = self.multiplexer.submit(request, onResponse: onResponse) {
+                handler(.failure(error))
+            }
             return
         }
         switch self.multiplexer.submit(request, onResponse: onResponse) {

@@ -113,13 +113,18 @@ final class FunctionTransport: FrameTransport {
                 self.fail(self.state.withLock { $0.startFailed() }, with: error)
                 return
             }
-            let (previous, waiters) = self.state.withLock { $0.started(invocation) }
+            guard let (previous, waiters) = self.state.withLock({ $0.started(invocation) }) else {
+                invocation.end()
+                return
+            }
             await self.ledger.invoked(invocation, replacing: previous)
+            // Requests first: each is counted by the instance as it is sent, so a warm-up
+            // caller that ends its invocation at once ends it after them.
+            for case .request(let request) in waiters {
+                request.send(on: invocation) { self.dispatch(request) }
+            }
             for (index, waiter) in waiters.enumerated() {
-                switch waiter {
-                case .request(let request):
-                    request.send(on: invocation) { self.dispatch(request) }
-                case .caller(let continuation):
+                if case .caller(let continuation) = waiter {
                     continuation.resume(returning: (invocation, index == 0))
                 }
             }

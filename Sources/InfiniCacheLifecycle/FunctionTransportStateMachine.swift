@@ -56,13 +56,15 @@ struct FunctionTransportStateMachine<Waiter> {
 
     /// The invocation being started is running: it becomes current. Returns the instance
     /// of the invocation before it (to tell a failover from a warm start) and the waiters
-    /// to hand it to, the one that started it first.
-    mutating func started(_ invocation: any FunctionInvocation) -> (previousInstance: UInt64?, waiters: [Waiter]) {
+    /// to hand it to, the one that started it first; or, if the transport was closed
+    /// meanwhile, nil: the caller ends the invocation, which nobody will use.
+    mutating func started(_ invocation: any FunctionInvocation) -> (previousInstance: UInt64?, waiters: [Waiter])? {
+        self.isStarting = false
+        guard !self.isClosed else { return nil }
         defer {
             self.current = invocation
             self.generation += 1
             self.lastInstance = invocation.instanceID
-            self.isStarting = false
             self.waiters = []
         }
         return (self.lastInstance, self.waiters)

@@ -1,6 +1,5 @@
 public import Foundation
 import FunctionPlatform
-import Synchronization
 
 /// Starting, finding and stopping the executables a local deployment runs as child
 /// processes (`infinicache-node` instances here; the proxy, nodes and Redis in tests and
@@ -31,34 +30,34 @@ public enum ChildProcess {
     }
 
     /// Sends `signal` (SIGTERM by default; SIGKILL plays a reclaimed function), then
-    /// SIGKILL to whatever has not exited 5 s later, and returns once every process has
-    /// exited (Foundation reaps them and calls their termination handlers).
+    /// SIGKILL to whatever has not exited 5 s later, and reaps them. It polls `waitpid`
+    /// itself every 10 ms, bounded by the 5 s deadline: Foundation's `waitUntilExit` spins
+    /// forever on Linux when no run loop runs on the main thread, as in an async command,
+    /// and its termination handler learns of an exit from end-of-file on a descriptor
+    /// that a process spawned at the same moment can inherit — so a handler can wait on
+    /// an unrelated process. Between polls it sleeps as a task, not a thread, so that a
+    /// process slow to exit holds up none of the concurrency pool's few threads.
     public static func terminate(_ processes: [Process], signal: Int32 = SIGTERM) async {
-        await withTaskGroup(of: Void.self) { group in
-            for process in processes {
-                group.addTask { await self.stop(process, signal: signal) }
-            }
-        }
-    }
-
-    private static func stop(_ process: Process, signal: Int32) async {
-        let exited = Exit()
-        let pid = process.processIdentifier
-        let deadline = Task {
-            try await Task.sleep(for: .seconds(5))
-            kill(pid, SIGKILL)
-        }
-        await withCheckedContinuation { continuation in
-            exited.wait(with: continuation)
-            process.terminationHandler = { _ in exited.happened() }
-            // It may have exited before the handler was set.
-            guard process.isRunning else {
-                exited.happened()
-                return
-            }
+        let pids = processes.map(\.processIdentifier)
+        for pid in pids {
             kill(pid, signal)
         }
-        deadline.cancel()
+        let deadline = ContinuousClock.now + .seconds(5)
+        var running = Set(pids)
+        while !running.isEmpty {
+            for pid in running {
+                var status: Int32 = 0
+                let result = waitpid(pid, &status, WNOHANG)
+                if result == pid || (result == -1 && errno == ECHILD) {
+                    running.remove(pid)
+                }
+            }
+            if ContinuousClock.now > deadline {
+                for pid in running { kill(pid, SIGKILL) }
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// The command line of an `infinicache-node` that dials `proxyPort` as `function`
@@ -69,26 +68,5 @@ public enum ChildProcess {
             arguments += ["--instance-id", "\(instance)"]
         }
         return arguments + extra
-    }
-}
-
-/// A process's exit, awaited once: whichever of the termination handler and the check
-/// that it already exited comes first resumes the waiter.
-private final class Exit: Sendable {
-    private let state = Mutex<(happened: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
-
-    func wait(with waiter: CheckedContinuation<Void, Never>) {
-        self.state.withLock { $0.waiter = waiter }
-    }
-
-    func happened() {
-        let waiter = self.state.withLock { state in
-            defer {
-                state.happened = true
-                state.waiter = nil
-            }
-            return state.happened ? nil : state.waiter
-        }
-        waiter?.resume()
     }
 }

@@ -163,7 +163,8 @@ struct PlatformStateMachine {
     }
 
     /// Counts a request's last response; an invocation asked to end while serving ends now
-    /// if this was its last request.
+    /// if this was its last request. Every request ``beginRequest(_:instance:invocation:now:)``
+    /// counted ends here exactly once, even if its instance was reclaimed meanwhile.
     mutating func endRequest(_ function: String, instance id: UInt64, now: Duration) -> Effects {
         var effects = Effects()
         let ended = self.withSlot(function, instance: id) { slot -> Bool in
@@ -174,12 +175,10 @@ struct PlatformStateMachine {
         if ended == true {
             effects.runStates += self.finish(function, id, at: now)
         }
-        if ended != nil {
-            self.requestsInFlight -= 1
-            if self.requestsInFlight == 0 {
-                effects.idle = Array(self.idleWaiters.values)
-                self.idleWaiters.removeAll()
-            }
+        self.requestsInFlight -= 1
+        if self.requestsInFlight == 0 {
+            effects.idle = Array(self.idleWaiters.values)
+            self.idleWaiters.removeAll()
         }
         return effects
     }

@@ -34,8 +34,8 @@ struct FunctionTransportStateMachineTests {
             return
         }
         let started = machine.started(FakeInvocation(instanceID: 10))
-        #expect(started.previousInstance == nil)
-        #expect(started.waiters == [1, 2])
+        #expect(started?.previousInstance == nil)
+        #expect(started?.waiters == [1, 2])
         guard case .check(let invocation, _) = machine.route(3) else {
             Issue.record("a request after the start was not sent to the invocation")
             return
@@ -58,7 +58,7 @@ struct FunctionTransportStateMachineTests {
             return
         }
         let started = machine.started(FakeInvocation(instanceID: 11))
-        #expect(started.previousInstance == 10, "a different instance than before means the primary was reclaimed")
+        #expect(started?.previousInstance == 10, "a different instance than before means the primary was reclaimed")
         machine.stopped(generation)
         guard case .check(let current, _) = machine.route(3) else {
             Issue.record("a stale report of the old invocation dropped the new one")
@@ -95,5 +95,6 @@ struct FunctionTransportStateMachineTests {
         _ = starting.route(1)
         let closed = starting.close()
         #expect(closed.current == nil && closed.waiters == [1])
+        #expect(starting.started(FakeInvocation(instanceID: 11)) == nil, "an invocation that started after the close is ended, not adopted")
     }
 }

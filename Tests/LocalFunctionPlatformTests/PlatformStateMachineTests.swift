@@ -134,4 +134,21 @@ struct PlatformStateMachineTests {
             effects.idle.forEach { $0.resume() }
         }
     }
+
+    @Test("a request whose instance was reclaimed meanwhile still counts down, and wakes a caller waiting for idle")
+    func requestOnReclaimedInstance() async throws {
+        var machine = self.machine()
+        let slot = try self.invoke(&machine, at: .zero).slot
+        let begun = machine.beginRequest("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+        #expect(begun)
+        _ = machine.reclaim("f", instance: slot.id, now: .milliseconds(10))
+        await withCheckedContinuation { waiter in
+            let (_, resumeNow) = machine.waitForIdle(waiter)
+            #expect(resumeNow == nil)
+            let effects = machine.endRequest("f", instance: slot.id, now: .milliseconds(20))
+            #expect(effects.idle.count == 1)
+            #expect(machine.requestsInFlight == 0)
+            effects.idle.forEach { $0.resume() }
+        }
+    }
 }
