@@ -86,7 +86,7 @@ let package = Package(
 
         // MARK: Serverless: the platform abstraction, a local platform, the lifecycle
 
-        .target(name: "FunctionPlatform", dependencies: ["ChunkTransport"]),
+        .target(name: "FunctionPlatform", dependencies: ["ChunkTransport", serviceLifecycle]),
         .target(
             name: "LocalFunctionPlatform",
             dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", logging, serviceLifecycle]
@@ -150,7 +150,7 @@ let package = Package(
 
         // MARK: Tests
 
-        .target(name: "TestSupport", dependencies: ["ErasureCoding", "LocalFunctionPlatform"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ChunkTransport", "ChunkWire", "ErasureCoding", "LocalFunctionPlatform"], path: "Tests/TestSupport"),
         .testTarget(name: "ErasureCodingTests", dependencies: ["CISAL", "ErasureCoding", "TestSupport", nio]),
         .testTarget(
             name: "ChunkWireTests",
@@ -175,15 +175,15 @@ let package = Package(
         ),
         .testTarget(
             name: "InfiniCacheProxyTests",
-            dependencies: ["ChunkTransport", "ChunkWire", "ErasureCoding", "InfiniCacheProxy", "InfiniCacheStatistics", nio]
+            dependencies: ["ChunkTransport", "ChunkWire", "ErasureCoding", "InfiniCacheProxy", "InfiniCacheStatistics", "TestSupport", nio]
         ),
         .testTarget(
             name: "InfiniCacheLifecycleTests",
-            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheLifecycle"]
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheLifecycle", "TestSupport"]
         ),
         .testTarget(
             name: "LocalFunctionPlatformTests",
-            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "LocalFunctionPlatform"]
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "LocalFunctionPlatform", "TestSupport"]
         ),
     ]
 )

@@ -1,8 +1,13 @@
-/// Runs `work` now and then every `interval` of real time after it finished, until the
-/// task is cancelled: the tick loop of the platform's and the lifecycle's services.
-package func repeatEvery(_ interval: Duration, _ work: () async -> Void) async {
-    while !Task.isCancelled {
-        await work()
-        try? await Task.sleep(for: interval)
+import ServiceLifecycle
+
+/// Runs `tick` now and then every `interval` of real time after it finished, until a
+/// graceful shutdown is requested or the task is cancelled: the `run()` of the platform's
+/// and the lifecycle's services.
+package func tickUntilShutdown(every interval: Duration, _ tick: @escaping @Sendable () async -> Void) async {
+    await cancelWhenGracefulShutdown {
+        while !Task.isCancelled {
+            await tick()
+            try? await Task.sleep(for: interval)
+        }
     }
 }

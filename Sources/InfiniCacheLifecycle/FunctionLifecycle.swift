@@ -88,10 +88,8 @@ public final class FunctionLifecycle: Service, Sendable {
     /// Ticks every second until a graceful shutdown (or cancellation). A long backup holds
     /// up the next tick of this schedule only, not the platform's own.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await repeatEvery(.seconds(1)) {
-                await self.tick()
-            }
+        await tickUntilShutdown(every: .seconds(1)) {
+            await self.tick()
         }
     }
 

@@ -1,5 +1,3 @@
-public import FunctionPlatform
-
 /// What the proxy saw of its functions' lives since it started.
 public struct LifecycleCounters: Codable, Sendable, Hashable {
     /// Invocations the proxy made: to serve, to warm up, and of backup instances.

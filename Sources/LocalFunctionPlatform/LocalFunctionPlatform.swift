@@ -145,10 +145,8 @@ public final class LocalFunctionPlatform: FunctionPlatform, Service {
 
     /// Ticks every second until a graceful shutdown (or cancellation), then shuts down.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await repeatEvery(.seconds(1)) {
-                await self.tick()
-            }
+        await tickUntilShutdown(every: .seconds(1)) {
+            await self.tick()
         }
         await self.shutdown()
     }

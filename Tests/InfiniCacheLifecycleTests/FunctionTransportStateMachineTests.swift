@@ -2,6 +2,7 @@ import ChunkTransport
 import ChunkWire
 import FunctionPlatform
 @testable import InfiniCacheLifecycle
+import TestSupport
 import Testing
 
 /// An invocation that is only an identity: the machine never calls into it.
@@ -10,18 +11,8 @@ private struct FakeInvocation: FunctionInvocation {
     var function: String { "f" }
     var isColdStart: Bool { false }
     var isRunning: Bool { true }
-    var transport: any FrameTransport { Unreachable() }
+    var transport: any FrameTransport { UnusedTransport() }
     func end() {}
-}
-
-/// A transport that fails every request: the state machine never sends.
-private struct Unreachable: FrameTransport {
-    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        onResponse(.failure(TransportError(.connectionClosed, "not used by these tests")))
-        return PendingRequest {}
-    }
-
-    func close() async {}
 }
 
 @Suite("Function transport state machine")

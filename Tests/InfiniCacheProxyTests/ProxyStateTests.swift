@@ -4,16 +4,8 @@ import ErasureCoding
 @testable import InfiniCacheProxy
 import InfiniCacheStatistics
 import NIOCore
+import TestSupport
 import Testing
-
-/// A transport that is never used: the state machine only hands transports back.
-private struct Unused: FrameTransport {
-    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        PendingRequest {}
-    }
-
-    func close() async {}
-}
 
 @Suite("Proxy state machine")
 struct ProxyStateTests {
@@ -23,7 +15,7 @@ struct ProxyStateTests {
     private func state(nodes count: Int, capacity: Int = 1 << 20, uploadTimeout: Duration = .seconds(120)) -> ProxyState {
         var state = ProxyState(uploadTimeout: uploadTimeout)
         for index in 0..<count {
-            _ = state.addNode(functionID: "node-\(index)", transport: Unused(), capacity: capacity)
+            _ = state.addNode(functionID: "node-\(index)", transport: UnusedTransport(), capacity: capacity)
         }
         return state
     }

@@ -2,25 +2,16 @@ import ChunkTransport
 import ChunkWire
 import FunctionPlatform
 @testable import LocalFunctionPlatform
+import TestSupport
 import Testing
 
 /// An instance that is only an identity: the machine never calls into it.
 private struct FakeInstance: PlatformInstance {
-    var connection: any FrameTransport { Unreachable() }
+    var connection: any FrameTransport { UnusedTransport() }
     var chunkCount: Int? { nil }
     var isAlive: Bool { true }
     func setRunning(_ running: Bool, generation: UInt64) {}
     func destroy() async {}
-}
-
-/// A transport that fails every request: the state machine never sends.
-private struct Unreachable: FrameTransport {
-    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        onResponse(.failure(TransportError(.connectionClosed, "not used by these tests")))
-        return PendingRequest {}
-    }
-
-    func close() async {}
 }
 
 @Suite("Platform state machine")
