@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "InfiniCacheTests",
             dependencies: [
-                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "FunctionPlatform", "InfiniCacheClient",
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "FunctionPlatform", "InfiniCacheClient",
                 "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics", "InfiniCacheTesting",
                 "InstanceLaunchers", "LocalFunctionPlatform", "TestSupport",
                 "infinicache-node", "infinicache-proxy", argumentParser, logging, nio, serviceLifecycle,

@@ -15,11 +15,11 @@ final class FramingFixture {
     private let parser = FrameParser()
     private let copyTarget: UnsafeMutableRawBufferPointer
 
-    init(size: Int) {
+    init(size: Int) throws {
         self.size = size
         self.payload = ByteBuffer(bytes: pseudoRandomBytes(count: size))
         self.checksum = CRC32C.checksum(self.payload)
-        self.received = WireFormat.contiguousBytes(of: Frame(.chunkData, key: self.key, payload: self.payload, payloadChecksum: self.checksum))
+        self.received = try WireFormat.contiguousBytes(of: Frame(.chunkData, key: self.key, payload: self.payload, payloadChecksum: self.checksum))
         self.copyTarget = .allocate(byteCount: size, alignment: 64)
     }
 
@@ -31,7 +31,7 @@ final class FramingFixture {
     /// does) and parses a received copy of it, optionally verifying the payload's CRC-32C.
     func encodeAndDecode(verifying: Bool) throws {
         let outgoing = Frame(.chunkData, requestID: 1, key: self.key, stripeIndex: 3, chunkIndex: 5, k: 10, r: 2, objectLength: 1 << 30, payload: self.payload, payloadChecksum: self.checksum)
-        let header = WireFormat.headerAndKey(of: outgoing, allocator: self.allocator)
+        let header = try WireFormat.headerAndKey(of: outgoing, allocator: self.allocator)
         var bytes = self.received
         guard let frame = try self.parser.parse(&bytes) else {
             throw WireError(.truncatedFrame, "the fixture's bytes do not hold a frame")

@@ -22,7 +22,7 @@ struct WireSuite {
     }
 
     private func inMemory(size: Int) throws -> [BenchRow] {
-        let fixture = FramingFixture(size: size)
+        let fixture = try FramingFixture(size: size)
         let rates = try self.settings.interleaved([
             { try fixture.encodeAndDecode(verifying: false) },
             { fixture.copyPayload() },

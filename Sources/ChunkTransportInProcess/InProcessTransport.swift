@@ -25,17 +25,26 @@ public final class InProcessTransport: FrameTransport {
 
     private let responder: any FrameResponder
     private let verifiesPayloadChecksums: Bool
+    private let limits: WireLimits
     private let state = Mutex(State())
 
     /// Creates a transport that serves every request with `responder`. With
     /// `verifiesPayloadChecksums` the payloads of responses are checked as the TCP
-    /// transport checks them.
-    public init(to responder: any FrameResponder, verifiesPayloadChecksums: Bool = true) {
+    /// transport checks them; a request over `limits` fails at once, as the TCP
+    /// transport fails it, and never reaches the responder.
+    public init(to responder: any FrameResponder, verifiesPayloadChecksums: Bool = true, limits: WireLimits = .default) {
         self.responder = responder
         self.verifiesPayloadChecksums = verifiesPayloadChecksums
+        self.limits = limits
     }
 
     public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        do {
+            try request.checkLimits(self.limits)
+        } catch {
+            onResponse(.failure(error))
+            return PendingRequest {}
+        }
         let requestID: UInt64? = self.state.withLock { state in
             guard state.isOpen else { return nil }
             defer { state.nextRequestID += 1 }

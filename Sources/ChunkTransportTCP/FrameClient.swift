@@ -14,7 +14,7 @@ public enum FrameClient {
         try await dial(host: host, port: port, configuration: configuration, group: group) { channel in
             let requester = RequesterHandler(configuration: configuration)
             try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: requester)
-            return FrameConnection(channel: channel, handler: requester)
+            return FrameConnection(channel: channel, handler: requester, limits: configuration.limits)
         }
     }
 }

@@ -12,8 +12,11 @@ public final class FrameConnection: FrameTransport {
     private let handler: NIOLoopBound<RequesterHandler>
     private let nextRequestID = Mutex<UInt64>(1)
 
-    init(channel: any Channel, handler: RequesterHandler) {
+    private let limits: WireLimits
+
+    init(channel: any Channel, handler: RequesterHandler, limits: WireLimits) {
         self.channel = channel
+        self.limits = limits
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
     }
 
@@ -32,7 +35,15 @@ public final class FrameConnection: FrameTransport {
         self.channel.closeFuture
     }
 
+    /// Sends `request`; one that exceeds the connection's limits (the peer would refuse
+    /// it) fails at once with a `WireError` and is not sent.
     public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        do {
+            try request.checkLimits(self.limits)
+        } catch {
+            onResponse(.failure(error))
+            return PendingRequest {}
+        }
         let requestID = self.nextRequestID.withLock { next in
             defer { next += 1 }
             return next

@@ -75,6 +75,14 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let refused = event as? RefusedFrame, !self.isComplete else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        self.fail(TransportError(.protocolViolation, "the peer's first frame exceeds a limit", cause: refused.error), context: context, reply: ErrorMessage(.protocolViolation, refused.error.message))
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.isComplete else {
             return

@@ -59,7 +59,7 @@ public final class NodeListener: Sendable {
             registered.futureResult.whenSuccess { frame in
                 // The handshake accepted this frame, so it holds a valid hello.
                 guard let hello = try? HelloMessage(from: frame) else { return }
-                onRegistration(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value)))
+                onRegistration(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value, limits: configuration.limits)))
             }
             try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
         }

@@ -81,6 +81,16 @@ struct RequestMultiplexer {
         return ReceiveAction(delivery: (onResponse, .success(response)), writes: self.admitWaiting())
     }
 
+    /// Fails the request a refused response belonged to (a response that exceeded a
+    /// limit and was skipped), cancelling the rest of it if more were coming.
+    mutating func refuse(_ refused: RefusedFrame) -> ReceiveAction {
+        guard let onResponse = self.inFlight.removeValue(forKey: refused.requestID) else {
+            return ReceiveAction()
+        }
+        let cancel = refused.flags.contains(.more) ? [Frame(.cancel, requestID: refused.requestID, payloadChecksum: 0)] : []
+        return ReceiveAction(delivery: (onResponse, .failure(refused.error)), writes: cancel + self.admitWaiting())
+    }
+
     /// Forgets a request its caller abandoned. Returns a cancel frame for the responder if
     /// the request was already sent, and any queued requests admitted in its place.
     mutating func cancel(_ requestID: UInt64) -> [Frame] {

@@ -54,6 +54,19 @@ final class RequesterHandler: ChannelInboundHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let refused = event as? RefusedFrame else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // A response the decoder refused and skipped: it fails its request only.
+        let action = self.multiplexer.refuse(refused)
+        if let delivery = action.delivery {
+            delivery.handler(delivery.result)
+        }
+        self.write(action.writes, context: context)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
         self.lastRead = .now()

@@ -36,6 +36,18 @@ final class ResponderHandler: ChannelInboundHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let refused = event as? RefusedFrame else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // The decoder skipped the frame and the stream is intact: refuse that request only.
+        if refused.requestID != 0 {
+            let message = ErrorMessage(.limitExceeded, refused.error.message)
+            context.writeAndFlush(Self.wrapOutboundOut(message.frame(requestID: refused.requestID)), promise: nil)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.cancelAll()
         context.fireChannelInactive()
@@ -93,6 +105,11 @@ final class ResponderHandler: ChannelInboundHandler {
     }
 
     private func write(_ response: Frame, serial: UInt64, to channel: any Channel, promise: EventLoopPromise<Void>?) {
+        // A response that cannot be written (a key over 64 KiB) becomes an error, so the
+        // requester is answered all the same.
+        let response = response.fitsLengthFields
+            ? response
+            : ErrorMessage(.internalError, "the responder's answer does not fit the frame format").frame(requestID: response.requestID)
         // The slot frees before the final response leaves, so a requester that reuses it
         // at once never finds this connection over its limit.
         if !response.flags.contains(.more), self.running[response.requestID]?.serial == serial {

@@ -32,6 +32,9 @@ public struct ErrorMessage: Sendable, Hashable, Error, CustomStringConvertible {
         public static let unavailable = Code(rawValue: 8)
         /// Fewer than k chunks of some stripe of the object can be reached: it is gone.
         public static let objectLost = Code(rawValue: 9)
+        /// A field of the request exceeds a limit of the receiver (a key too long, an
+        /// object of too many stripes): that request is refused, the connection stays.
+        public static let limitExceeded = Code(rawValue: 10)
 
         public var description: String {
             switch self {
@@ -44,6 +47,7 @@ public struct ErrorMessage: Sendable, Hashable, Error, CustomStringConvertible {
             case .internalError: "internal error"
             case .unavailable: "unavailable"
             case .objectLost: "object lost"
+            case .limitExceeded: "limit exceeded"
             default: "error \(self.rawValue)"
             }
         }

@@ -12,9 +12,12 @@ public import NIOCore
 /// chunks over loopback, that is faster than growing the cumulation buffer (which rounds
 /// 8 MiB + header up to 16 MiB), and a stored chunk pins no more memory than its size.
 ///
-/// A malformed header raises ``WireError``; the stream then cannot be resynchronised and
-/// the channel should be closed. A stream that ends inside a frame raises
-/// ``WireError/Code-swift.struct/truncatedFrame``.
+/// A frame whose key exceeds ``WireLimits/maximumKeyLength`` is refused alone: its key and
+/// payload are skipped as they arrive (never buffered) and a ``RefusedFrame`` goes up the
+/// pipeline as a user inbound event, so the connection can answer that request with an
+/// error and go on. A malformed header raises ``WireError``; the stream then cannot be
+/// resynchronised and the channel should be closed. A stream that ends inside a frame
+/// raises ``WireError/Code-swift.struct/truncatedFrame``.
 public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = Frame
 
@@ -22,6 +25,8 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     /// Payloads at least this long that span reads are gathered into their own buffer.
     public let gatheringThreshold: Int
     private var gathering: (frame: Frame, missing: Int)?
+    /// Bytes of a refused frame still to be skipped.
+    private var skipping = 0
 
     /// Creates a decoder enforcing `limits`; `gatheringThreshold` defaults to 64 KiB.
     public init(limits: WireLimits = .default, gatheringThreshold: Int = 64 << 10) {
@@ -30,6 +35,12 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        if self.skipping > 0 {
+            let take = min(self.skipping, buffer.readableBytes)
+            buffer.moveReaderIndex(forwardBy: take)
+            self.skipping -= take
+            return self.skipping == 0 ? .continue : .needMoreData
+        }
         if var partial = self.gathering {
             // Drop the stored copy first, so the payload buffer is uniquely referenced
             // and appending to it never copies it.
@@ -44,9 +55,16 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
             context.fireChannelRead(Self.wrapInboundOut(partial.frame))
             return .continue
         }
-        if let frame = try self.parser.parse(&buffer) {
+        switch try self.parser.next(&buffer) {
+        case .frame(let frame):
             context.fireChannelRead(Self.wrapInboundOut(frame))
             return .continue
+        case .refused(let refused, let skip):
+            self.skipping = skip
+            context.fireUserInboundEventTriggered(refused)
+            return .continue
+        case nil:
+            break
         }
         if let partial = try self.parser.beginGathering(&buffer, minimumPayloadLength: self.gatheringThreshold, allocator: context.channel.allocator) {
             self.gathering = partial
@@ -63,6 +81,10 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
         if let partial = self.gathering {
             self.gathering = nil
             throw WireError(.truncatedFrame, "the stream ended \(partial.missing) bytes short of a payload")
+        }
+        if self.skipping > 0 {
+            defer { self.skipping = 0 }
+            throw WireError(.truncatedFrame, "the stream ended \(self.skipping) bytes into a refused frame")
         }
         if buffer.readableBytes > 0 {
             let have = buffer.readableBytes

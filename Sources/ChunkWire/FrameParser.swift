@@ -16,11 +16,42 @@ public struct FrameParser: Sendable {
     /// consuming nothing, when `buffer` does not hold a whole frame yet. The frame's key and
     /// payload are slices of `buffer`'s storage: no bytes are copied.
     ///
-    /// - Throws: ``WireError`` as soon as the bytes at hand show that the frame is malformed.
+    /// - Throws: ``WireError`` as soon as the bytes at hand show that the frame is malformed
+    ///   or exceeds a limit.
     public func parse(_ buffer: inout ByteBuffer) throws(WireError) -> Frame? {
         guard let header = try self.header(in: buffer) else {
             return nil
         }
+        if let refusal = header.refusal {
+            throw refusal
+        }
+        return self.frame(header, from: &buffer)
+    }
+
+    /// What is at the front of a buffer.
+    enum Parsed {
+        /// A whole frame, consumed.
+        case frame(Frame)
+        /// A frame refused for a field over a limit, its header consumed; the caller skips
+        /// the `skip` bytes of its key and payload that follow.
+        case refused(RefusedFrame, skip: Int)
+    }
+
+    /// Like ``parse(_:)``, but a frame that exceeds a limit without being malformed is
+    /// refused as soon as its header is in, without losing the stream's framing.
+    func next(_ buffer: inout ByteBuffer) throws(WireError) -> Parsed? {
+        guard let header = try self.header(in: buffer) else {
+            return nil
+        }
+        if let refusal = header.refusal {
+            buffer.moveReaderIndex(forwardBy: WireFormat.headerLength)
+            let refused = RefusedFrame(requestID: header.raw.requestID, opcode: header.opcode, flags: header.flags, error: refusal)
+            return .refused(refused, skip: header.keyLength + header.payloadLength)
+        }
+        return self.frame(header, from: &buffer).map { .frame($0) }
+    }
+
+    private func frame(_ header: Header, from buffer: inout ByteBuffer) -> Frame? {
         guard buffer.readableBytes >= header.frameLength else {
             return nil
         }
@@ -43,6 +74,7 @@ public struct FrameParser: Sendable {
         allocator: ByteBufferAllocator
     ) throws(WireError) -> (frame: Frame, missing: Int)? {
         guard let header = try self.header(in: buffer),
+            header.refusal == nil,
             header.payloadLength >= minimumPayloadLength,
             buffer.readableBytes >= WireFormat.headerLength + header.keyLength,
             buffer.readableBytes < header.frameLength
@@ -61,6 +93,9 @@ public struct FrameParser: Sendable {
         var opcode: Opcode
         var flags: FrameFlags
         var raw: RawHeader
+        /// Set when a field exceeds a limit but the frame's extent is known and acceptable,
+        /// so that it can be refused and skipped.
+        var refusal: WireError?
 
         var keyLength: Int { Int(self.raw.keyLength) }
         var payloadLength: Int { Int(self.raw.payloadLength) }
@@ -105,12 +140,13 @@ public struct FrameParser: Sendable {
         guard flags.isSubset(of: .defined), !raw.reservedBytesSet else {
             throw WireError(.reservedBitsSet, "flags 0x\(String(raw.flags, radix: 16)) or reserved header bytes are not zero")
         }
-        guard Int(raw.keyLength) <= self.limits.maximumKeyLength else {
-            throw WireError(.keyTooLong, "key of \(raw.keyLength) bytes exceeds the limit of \(self.limits.maximumKeyLength)")
-        }
         guard Int(raw.payloadLength) <= self.limits.maximumPayloadLength else {
             throw WireError(.payloadTooLarge, "payload of \(raw.payloadLength) bytes exceeds the limit of \(self.limits.maximumPayloadLength)")
         }
-        return Header(opcode: opcode, flags: flags, raw: raw)
+        // A key over the limit is at most 64 KiB (its field has 16 bits): the frame can be
+        // skipped and refused alone.
+        let refusal = Int(raw.keyLength) <= self.limits.maximumKeyLength
+            ? nil : WireError(.keyTooLong, "key of \(raw.keyLength) bytes exceeds the limit of \(self.limits.maximumKeyLength)")
+        return Header(opcode: opcode, flags: flags, raw: raw, refusal: refusal)
     }
 }

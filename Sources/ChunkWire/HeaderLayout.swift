@@ -40,7 +40,17 @@ struct RawHeader {
     /// Whether any of the three reserved bytes is not zero.
     var reservedBytesSet: Bool
 
-    init(of frame: Frame) {
+    /// The header of `frame`.
+    ///
+    /// - Throws: ``WireError`` with code `keyTooLong` or `payloadTooLarge` if the key or
+    ///   payload does not fit its length field: nothing is ever written truncated.
+    init(of frame: Frame) throws(WireError) {
+        guard let keyLength = UInt16(exactly: frame.key.readableBytes) else {
+            throw WireError(.keyTooLong, "a key of \(frame.key.readableBytes) bytes does not fit the 16-bit key length field (at most \(UInt16.max))")
+        }
+        guard let payloadLength = UInt32(exactly: frame.payload.readableBytes) else {
+            throw WireError(.payloadTooLarge, "a payload of \(frame.payload.readableBytes) bytes does not fit the 32-bit payload length field")
+        }
         self.magic = WireFormat.magic
         self.version = WireFormat.version
         self.opcode = frame.opcode.rawValue
@@ -48,9 +58,9 @@ struct RawHeader {
         self.requestID = frame.requestID
         self.objectLength = frame.objectLength
         self.stripeIndex = frame.stripeIndex
-        self.payloadLength = UInt32(truncatingIfNeeded: frame.payload.readableBytes)
+        self.payloadLength = payloadLength
         self.payloadChecksum = frame.payloadChecksum
-        self.keyLength = UInt16(truncatingIfNeeded: frame.key.readableBytes)
+        self.keyLength = keyLength
         self.chunkIndex = frame.chunkIndex
         self.k = frame.k
         self.r = frame.r

@@ -33,8 +33,11 @@ public enum WireFormat {
 
     /// Writes the frame's header and key to `buffer`. The payload is not copied: send it
     /// as a separate buffer right after (``FrameEncoder`` does both and flushes once).
-    public static func writeHeaderAndKey(of frame: Frame, to buffer: inout ByteBuffer) {
-        let header = RawHeader(of: frame)
+    ///
+    /// - Throws: ``WireError`` with code `keyTooLong` or `payloadTooLarge`, writing
+    ///   nothing, if the key or payload does not fit its length field.
+    public static func writeHeaderAndKey(of frame: Frame, to buffer: inout ByteBuffer) throws(WireError) {
+        let header = try RawHeader(of: frame)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: self.headerLength + frame.key.readableBytes) { bytes in
             header.store(into: bytes)
             frame.key.withUnsafeReadableBytes { key in
@@ -45,17 +48,21 @@ public enum WireFormat {
     }
 
     /// The header and key of `frame` in a new buffer from `allocator`.
-    public static func headerAndKey(of frame: Frame, allocator: ByteBufferAllocator) -> ByteBuffer {
+    ///
+    /// - Throws: as ``writeHeaderAndKey(of:to:)``.
+    public static func headerAndKey(of frame: Frame, allocator: ByteBufferAllocator) throws(WireError) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: self.headerLength + frame.key.readableBytes)
-        self.writeHeaderAndKey(of: frame, to: &buffer)
+        try self.writeHeaderAndKey(of: frame, to: &buffer)
         return buffer
     }
 
     /// The whole frame in one contiguous buffer: header, key, then a copy of the payload.
     /// For tests, fuzzing and tools; the data path writes the payload separately.
-    public static func contiguousBytes(of frame: Frame, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+    ///
+    /// - Throws: as ``writeHeaderAndKey(of:to:)``.
+    public static func contiguousBytes(of frame: Frame, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(WireError) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: frame.encodedLength)
-        self.writeHeaderAndKey(of: frame, to: &buffer)
+        try self.writeHeaderAndKey(of: frame, to: &buffer)
         buffer.writeImmutableBuffer(frame.payload)
         return buffer
     }

@@ -86,21 +86,3 @@ func withUnsafeChunkPointers<Bytes: ChunkBytes, Result>(
     }
     return try nest(0)
 }
-
-/// ``withUnsafeChunkPointers(_:_:)`` for the chunks of several stripes at once.
-@inlinable
-func withUnsafeStripePointers<Bytes: ChunkBytes, Result>(
-    _ stripes: [[IndexedChunk<Bytes>]],
-    _ body: ([[IndexedChunk<UnsafeRawBufferPointer>]]) throws -> Result
-) rethrows -> Result {
-    var pointers: [[IndexedChunk<UnsafeRawBufferPointer>]] = []
-    pointers.reserveCapacity(stripes.count)
-    func nest(_ position: Int) throws -> Result {
-        guard position < stripes.count else { return try body(pointers) }
-        return try withUnsafeChunkPointers(stripes[position]) { chunks in
-            pointers.append(chunks)
-            return try nest(position + 1)
-        }
-    }
-    return try nest(0)
-}

@@ -62,14 +62,9 @@ extension ReedSolomonCodec {
     /// - Throws: an ``ErasureCodingError``.
     @inlinable
     public func reassemble<Bytes: ChunkBytes>(_ stripes: [[IndexedChunk<Bytes>]], layout: StripeLayout) throws -> [UInt8] {
-        try withUnsafeStripePointers(stripes) { stripes in try self.reassemble(pointers: stripes, layout: layout) }
-    }
-
-    @usableFromInline
-    func reassemble(pointers stripes: [[IndexedChunk<UnsafeRawBufferPointer>]], layout: StripeLayout) throws -> [UInt8] {
         try self.check(layout, stripeCount: stripes.count)
         return try [UInt8](unsafeUninitializedCapacity: layout.objectLength) { object, initialized in
-            try self.reassemble(pointers: stripes, layout: layout, into: UnsafeMutableRawBufferPointer(object))
+            try self.reassemble(stripes, layout: layout, into: UnsafeMutableRawBufferPointer(object))
             initialized = layout.objectLength
         }
     }
@@ -82,27 +77,27 @@ extension ReedSolomonCodec {
         layout: StripeLayout,
         allocator: ByteBufferAllocator
     ) throws -> ByteBuffer {
-        try withUnsafeStripePointers(stripes) { stripes in
-            try self.reassemble(pointers: stripes, layout: layout, allocator: allocator)
-        }
-    }
-
-    @usableFromInline
-    func reassemble(
-        pointers stripes: [[IndexedChunk<UnsafeRawBufferPointer>]],
-        layout: StripeLayout,
-        allocator: ByteBufferAllocator
-    ) throws -> ByteBuffer {
         try self.check(layout, stripeCount: stripes.count)
         guard layout.objectLength <= UInt32.max else {
             throw ErasureCodingError(.objectTooLarge, "\(layout.objectLength) bytes do not fit one ByteBuffer")
         }
         var buffer = allocator.buffer(capacity: layout.objectLength)
         try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: layout.objectLength) { free in
-            try self.reassemble(pointers: stripes, layout: layout, into: UnsafeMutableRawBufferPointer(rebasing: free[..<layout.objectLength]))
+            try self.reassemble(stripes, layout: layout, into: UnsafeMutableRawBufferPointer(rebasing: free[..<layout.objectLength]))
             return layout.objectLength
         }
         return buffer
+    }
+
+    /// Reassembles stripe after stripe into `object`: the chunk pointers of one stripe at
+    /// a time, so the nesting that lends them stays at most k + r deep however many stripes
+    /// the object has.
+    @inlinable
+    func reassemble<Bytes: ChunkBytes>(_ stripes: [[IndexedChunk<Bytes>]], layout: StripeLayout, into object: UnsafeMutableRawBufferPointer) throws {
+        for (index, chunks) in stripes.enumerated() {
+            let stripe = layout.stripe(index)
+            try self.reassembleStripe(chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: object[stripe.objectRange]))
+        }
     }
 
     /// Recovers the chunks that `chunks` lacks: every lost data chunk, and every lost parity
@@ -218,18 +213,8 @@ extension ReedSolomonCodec {
 
     // MARK: - Shared steps
 
-    private func reassemble(
-        pointers stripes: [[IndexedChunk<UnsafeRawBufferPointer>]],
-        layout: StripeLayout,
-        into object: UnsafeMutableRawBufferPointer
-    ) throws {
-        for (index, chunks) in stripes.enumerated() {
-            let stripe = layout.stripe(index)
-            try self.reassembleStripe(pointers: chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: object[stripe.objectRange]))
-        }
-    }
-
-    private func check(_ layout: StripeLayout, stripeCount: Int) throws(ErasureCodingError) {
+    @usableFromInline
+    func check(_ layout: StripeLayout, stripeCount: Int) throws(ErasureCodingError) {
         try self.check(layout)
         guard stripeCount == layout.stripeCount else {
             throw ErasureCodingError(.layoutMismatch, "\(stripeCount) stripes of chunks given, layout has \(layout.stripeCount)")

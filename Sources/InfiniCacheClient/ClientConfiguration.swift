@@ -1,5 +1,5 @@
 public import ChunkTransport
-
+public import ChunkWire
 
 /// How a client codes objects and talks to its proxies.
 public struct ClientConfiguration: Sendable {
@@ -14,8 +14,12 @@ public struct ClientConfiguration: Sendable {
     /// TCP connections opened to each proxy; requests spread over them.
     public var connectionsPerProxy: Int
     /// Settings of those connections. Payloads are verified by the client itself, chunk
-    /// by chunk, so that a corrupt chunk counts as lost rather than failing the read.
+    /// by chunk, so that a corrupt chunk counts as lost rather than failing the read. Keys
+    /// longer than its `limits` allow are refused before sending.
     public var transport: TransportConfiguration
+    /// The proxies' limits on objects (chunk length, stripes): a put outside them is
+    /// refused before anything is sent.
+    public var objectLimits: ObjectLimits
 
     /// Creates a configuration; the defaults are the paper's 10 + 2 with 8 MiB chunks.
     public init(
@@ -24,7 +28,8 @@ public struct ClientConfiguration: Sendable {
         maxChunkLength: Int = 8 << 20,
         timeout: Duration = .seconds(30),
         connectionsPerProxy: Int = 2,
-        transport: TransportConfiguration = TransportConfiguration(verifiesPayloadChecksums: false)
+        transport: TransportConfiguration = TransportConfiguration(verifiesPayloadChecksums: false),
+        objectLimits: ObjectLimits = .default
     ) {
         self.dataChunkCount = dataChunkCount
         self.parityChunkCount = parityChunkCount
@@ -32,5 +37,6 @@ public struct ClientConfiguration: Sendable {
         self.timeout = timeout
         self.connectionsPerProxy = max(1, connectionsPerProxy)
         self.transport = transport
+        self.objectLimits = objectLimits
     }
 }

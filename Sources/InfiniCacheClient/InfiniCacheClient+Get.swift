@@ -15,7 +15,7 @@ extension InfiniCacheClient {
     public func get(_ key: String) async throws -> ByteBuffer? {
         try await self.withTimeout("get") {
             let destination = ObjectBuffer()
-            let found = try await self.read(ByteBuffer(string: key)) { layout in
+            let found = try await self.read(try self.checkedKey(key)) { layout in
                 guard layout.objectLength <= Int(UInt32.max) else {
                     throw InfiniCacheError(.rejected, "an object of \(layout.objectLength) bytes does not fit one ByteBuffer (4 GiB); read it with stream(_:)")
                 }
@@ -37,7 +37,7 @@ extension InfiniCacheClient {
             let found: Bool
             do {
                 let reorder = StripeReorder(continuation: continuation)
-                found = try await self.read(ByteBuffer(string: key)) { _ in
+                found = try await self.read(try self.checkedKey(key)) { _ in
                 } stripe: { stripe, chunks, codec in
                     var bytes = ByteBuffer()
                     try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: stripe.length) { target in

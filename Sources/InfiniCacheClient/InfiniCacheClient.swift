@@ -28,20 +28,24 @@ public final class InfiniCacheClient: Sendable {
         } catch {
             throw InfiniCacheError(.rejected, "invalid coding parameters", cause: error)
         }
+        guard configuration.maxChunkLength >= configuration.objectLimits.minimumMaxChunkLength else {
+            throw InfiniCacheError(.rejected, "a maximum chunk length of \(configuration.maxChunkLength) bytes is below the proxies' minimum of \(configuration.objectLimits.minimumMaxChunkLength)")
+        }
         self.configuration = configuration
         self.proxies = proxies
         self.ring = HashRing(memberCount: proxies.count)
     }
 
     /// Connects to every proxy at `endpoints`, ``ClientConfiguration/connectionsPerProxy``
-    /// connections each.
+    /// connections each. A connection the proxy closes is re-established by the next
+    /// request that would use it.
     public static func connect(to endpoints: [(host: String, port: Int)], configuration: ClientConfiguration = ClientConfiguration()) async throws -> InfiniCacheClient {
         var proxies: [[any FrameTransport]] = []
         do {
             for endpoint in endpoints {
                 var connections: [any FrameTransport] = []
                 for _ in 0..<configuration.connectionsPerProxy {
-                    connections.append(try await FrameClient.connect(host: endpoint.host, port: endpoint.port, configuration: configuration.transport))
+                    connections.append(try await ProxyConnection.connect(host: endpoint.host, port: endpoint.port, configuration: configuration.transport))
                 }
                 proxies.append(connections)
             }
@@ -62,7 +66,12 @@ public final class InfiniCacheClient: Sendable {
     /// Stores `value` under `key`, replacing any previous value atomically for readers.
     /// Returns once every chunk of every stripe is stored on its node.
     public func put(_ key: String, _ value: ByteBuffer) async throws {
-        let key = ByteBuffer(string: key)
+        let key = try self.checkedKey(key)
+        if let violation = self.configuration.objectLimits.violation(
+            objectLength: value.readableBytes, dataChunkCount: self.configuration.dataChunkCount, maxChunkLength: self.configuration.maxChunkLength
+        ) {
+            throw InfiniCacheError(.rejected, violation)
+        }
         let proxy = self.ring.member(for: key.readableBytesView)
         try await self.withTimeout("put") {
             try await self.upload(value, key: key, proxy: proxy)
@@ -77,7 +86,7 @@ public final class InfiniCacheClient: Sendable {
     /// Removes `key`; returns whether it was cached.
     @discardableResult
     public func delete(_ key: String) async throws -> Bool {
-        let key = ByteBuffer(string: key)
+        let key = try self.checkedKey(key)
         let answer = try await self.withTimeout("delete") {
             try await self.exchange(Frame(.delete, key: key), proxy: self.ring.member(for: key.readableBytesView))
         }
@@ -86,7 +95,7 @@ public final class InfiniCacheClient: Sendable {
 
     /// Whether `key` is cached.
     public func exists(_ key: String) async throws -> Bool {
-        let key = ByteBuffer(string: key)
+        let key = try self.checkedKey(key)
         let answer = try await self.withTimeout("exists") {
             try await self.exchange(Frame(.statObject, key: key), proxy: self.ring.member(for: key.readableBytesView))
         }
@@ -140,6 +149,18 @@ public final class InfiniCacheClient: Sendable {
         } catch {
             throw Self.translate(error)
         }
+    }
+
+    /// `key` as the bytes sent, once it is within the proxies' key limit.
+    ///
+    /// - Throws: ``InfiniCacheError`` with code `rejected`, naming the limit.
+    func checkedKey(_ key: String) throws(InfiniCacheError) -> ByteBuffer {
+        let bytes = ByteBuffer(string: key)
+        let limit = self.configuration.transport.limits.maximumKeyLength
+        guard bytes.readableBytes <= limit else {
+            throw InfiniCacheError(.rejected, "a key is at most \(limit) bytes of UTF-8; this one has \(bytes.readableBytes)")
+        }
+        return bytes
     }
 
     /// The codec for (k, r), made once per pair: objects written by other clients may use

@@ -40,6 +40,9 @@ extension InfiniCacheProxy {
         } catch {
             throw ErrorMessage(.badRequest, "\(error)")
         }
+        if let violation = self.objectLimits.violation(objectLength: objectLength, dataChunkCount: layout.dataChunkCount, maxChunkLength: layout.maxChunkLength) {
+            throw ErrorMessage(.limitExceeded, violation)
+        }
         let now = ContinuousClock.now
         switch self.withState({ $0.beginUpload(key: request.key, layout: layout, now: now) }) {
         case .success(let placed):

@@ -17,11 +17,15 @@ public final class InfiniCacheProxy: FrameResponder {
     private let state: Mutex<ProxyState>
     private let metrics = ProxyMetrics()
     let logger: Logger
+    /// The objects the proxy accepts, checked before any placement work.
+    public let objectLimits: ObjectLimits
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
-    /// `uploadTimeout` are abandoned and their chunks deleted.
-    public init(uploadTimeout: Duration = .seconds(120), logger: Logger = Logger(label: "infinicache.proxy")) {
+    /// `uploadTimeout` are abandoned and their chunks deleted; objects outside
+    /// `objectLimits` are refused with `limitExceeded`.
+    public init(uploadTimeout: Duration = .seconds(120), objectLimits: ObjectLimits = .default, logger: Logger = Logger(label: "infinicache.proxy")) {
         self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout))
+        self.objectLimits = objectLimits
         self.logger = logger
     }
 

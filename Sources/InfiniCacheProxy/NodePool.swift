@@ -33,25 +33,51 @@ struct NodePool: Sendable {
         self.nodes[id]?.transport
     }
 
-    /// Reserves `chunkLength` bytes on each of `count` distinct nodes, those with the most
-    /// free memory first (ties rotate, so equal nodes share the load); nil if fewer than
-    /// `count` nodes have room.
-    mutating func reserve(count: Int, chunkLength: Int) -> [NodeID]? {
+    /// Free bytes over all nodes.
+    var totalFree: Int { self.nodes.values.reduce(0) { $0 + max($1.free, 0) } }
+
+    /// Reserves room for every stripe of an object, all or nothing: `width` distinct
+    /// nodes per stripe, with `chunkLengths[stripe]` bytes on each. The nodes are ranked
+    /// once, most free memory first (ties rotate, so equal nodes share the load), and the
+    /// stripes take them in turn around that ranking, each the next `width` nodes that
+    /// still have room: O(n log n) for n nodes plus O(n) per stripe at worst, however the
+    /// stripes fall. Returns the nodes of each stripe, or nil, reserving nothing, if a
+    /// stripe finds fewer than `width` nodes with room.
+    mutating func reserve(width: Int, chunkLengths: [Int]) -> [[NodeID]]? {
         let rotation = self.rotation
         self.rotation &+= 1
-        let candidates = self.nodes
-            .filter { $0.value.free >= chunkLength }
-            .sorted { left, right in
-                if left.value.free != right.value.free { return left.value.free > right.value.free }
-                return (left.key.value &+ rotation) % 1024 < (right.key.value &+ rotation) % 1024
-            }
-        guard candidates.count >= count else { return nil }
-        let chosen = candidates.prefix(count).map(\.key)
-        for id in chosen {
-            self.nodes[id]?.used += chunkLength
-            self.nodes[id]?.chunks += 1
+        var ranked = self.nodes.map { (id: $0.key, free: $0.value.free) }
+        ranked.sort { left, right in
+            if left.free != right.free { return left.free > right.free }
+            return (left.id.value &+ rotation) % 1024 < (right.id.value &+ rotation) % 1024
         }
-        return chosen
+        guard ranked.count >= width else { return nil }
+        var placement: [[NodeID]] = []
+        placement.reserveCapacity(chunkLengths.count)
+        var cursor = 0
+        for chunkLength in chunkLengths {
+            var chosen: [NodeID] = []
+            chosen.reserveCapacity(width)
+            var scanned = 0
+            while chosen.count < width, scanned < ranked.count {
+                let position = (cursor + scanned) % ranked.count
+                scanned += 1
+                if ranked[position].free >= chunkLength {
+                    ranked[position].free -= chunkLength
+                    chosen.append(ranked[position].id)
+                }
+            }
+            guard chosen.count == width else { return nil }
+            cursor = (cursor + scanned) % ranked.count
+            placement.append(chosen)
+        }
+        for (stripe, nodes) in placement.enumerated() {
+            for id in nodes {
+                self.nodes[id]?.used += chunkLengths[stripe]
+                self.nodes[id]?.chunks += 1
+            }
+        }
+        return placement
     }
 
     /// Frees one chunk of `bytes` on node `id`.

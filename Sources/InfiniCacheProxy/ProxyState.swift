@@ -34,6 +34,10 @@ struct ProxyState: Sendable {
     private var reported = ProxyMetrics.Changes()
     private let uploadTimeout: Duration
 
+    /// Placement attempts one upload may make, each after evicting one more object, when
+    /// the free room is spread over too few distinct nodes.
+    static let maximumPlacementAttempts = 16
+
     /// Uploads that do not complete within `uploadTimeout` are dropped by the next
     /// ``beginUpload(key:layout:now:)``.
     init(uploadTimeout: Duration) {
@@ -67,6 +71,7 @@ struct ProxyState: Sendable {
     /// refusal (which carries the deletions already decided on).
     mutating func beginUpload(key: ByteBuffer, layout: StripeLayout, now: ContinuousClock.Instant) -> Result<(record: ObjectRecord, evicted: [Deletion]), UploadRefusal> {
         var deletions = self.expireUploads(now: now)
+        let evictionsBefore = self.counters.evictions
         let width = layout.chunksPerStripe
         guard self.nodes.nodes.count >= width else {
             return .failure(UploadRefusal(ErrorMessage(.unavailable, "\(width) chunks per stripe need \(width) nodes; \(self.nodes.nodes.count) are registered"), deletions))
@@ -80,18 +85,21 @@ struct ProxyState: Sendable {
         guard bytes <= self.nodes.totalCapacity else {
             return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "an object of \(bytes) coded bytes is larger than the whole cache (\(self.nodes.totalCapacity) bytes)"), deletions))
         }
-        var placement: [[NodeID]] = []
-        while placement.count < chunkLengths.count {
-            let chunkLength = chunkLengths[placement.count]
-            if let nodes = self.nodes.reserve(count: width, chunkLength: chunkLength) {
-                placement.append(nodes)
-                continue
-            }
-            guard let victim = self.lru.leastRecent else {
-                for (stripe, nodes) in placement.enumerated() {
-                    for node in nodes { self.nodes.release(node, bytes: chunkLengths[stripe]) }
+        // Evict least recently used objects until the free bytes would do, then place;
+        // if the free room is on too few distinct nodes, evict one more and try again, a
+        // bounded number of times: each attempt costs O(nodes log nodes + stripes × nodes).
+        var attempts = 0
+        let placement: [[NodeID]]
+        while true {
+            if self.nodes.totalFree >= bytes {
+                attempts += 1
+                if let placed = self.nodes.reserve(width: width, chunkLengths: chunkLengths) {
+                    placement = placed
+                    break
                 }
-                return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "no room for \(bytes) coded bytes on \(width) distinct nodes, even after evicting every object"), deletions))
+            }
+            guard attempts < Self.maximumPlacementAttempts, let victim = self.lru.leastRecent else {
+                return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "no room for \(bytes) coded bytes on \(width) distinct nodes per stripe, after evicting \(self.counters.evictions - evictionsBefore) objects"), deletions))
             }
             deletions += self.unmap(key: victim)
             self.counters.evictions += 1

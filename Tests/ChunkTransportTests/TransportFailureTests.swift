@@ -1,4 +1,5 @@
 import ChunkTransport
+import ChunkTransportInProcess
 import ChunkTransportTCP
 import ChunkWire
 import NIOCore
@@ -28,7 +29,7 @@ struct TransportFailureTests {
             (error as? TransportError)?.code == .rejected
         }
         let raw = try await RawPeer.connect(port: pair.listener.port)
-        #expect(errorCode(of: try await raw.exchange(WireFormat.contiguousBytes(of: impostor.frame()))) == .unauthorized)
+        #expect(errorCode(of: try await raw.exchange(try WireFormat.contiguousBytes(of: impostor.frame()))) == .unauthorized)
         #expect(try await pair.node.connection.request(getRequest("still")).payload == ByteBuffer(string: "still"))
         await pair.stop()
     }
@@ -40,7 +41,7 @@ struct TransportFailureTests {
         #expect(errorCode(of: try await garbage.exchange(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n"))) == .protocolViolation)
 
         let server = try await FrameServer.bind(responder: TestResponder())
-        var oversized = WireFormat.contiguousBytes(of: getRequest("x"))
+        var oversized = try WireFormat.contiguousBytes(of: getRequest("x"))
         oversized.setInteger(UInt32(1 << 30), at: 28, endianness: .little)
         oversized.moveWriterIndex(to: WireFormat.headerLength)
         let raw = try await RawPeer.connect(port: server.port)
@@ -83,7 +84,7 @@ struct TransportFailureTests {
         var requests = ByteBuffer()
         for id in 1...3 {
             // Deletes wait until cancelled, so the first two hold their slots.
-            WireFormat.writeHeaderAndKey(of: Frame(.delete, requestID: UInt64(id), key: ByteBuffer(string: "k")), to: &requests)
+            try WireFormat.writeHeaderAndKey(of: Frame(.delete, requestID: UInt64(id), key: ByteBuffer(string: "k")), to: &requests)
         }
         let raw = try await RawPeer.connect(port: server.port)
         let frames = try await raw.exchange(requests, readingFrames: 1)
@@ -99,14 +100,14 @@ struct TransportFailureTests {
         let hello = HelloMessage(functionID: "fragile", instanceID: 1, memoryCapacity: 1 << 20, token: LoopbackPair.token)
         let fakeNode = Task {
             try await raw.channel.executeThenClose { inbound, outbound in
-                try await outbound.write(WireFormat.contiguousBytes(of: hello.frame()))
+                try await outbound.write(try WireFormat.contiguousBytes(of: hello.frame()))
                 var received = ByteBuffer()
                 for try await bytes in inbound {
                     received.writeImmutableBuffer(bytes)
                     while let frame = try FrameParser().parse(&received) {
                         guard frame.opcode == .getChunk else { continue }
                         let answer = Frame(.chunkData, requestID: frame.requestID, payload: ByteBuffer(repeating: 1, count: 1 << 20))
-                        let wire = WireFormat.contiguousBytes(of: answer)
+                        let wire = try WireFormat.contiguousBytes(of: answer)
                         try await outbound.write(wire.getSlice(at: 0, length: wire.readableBytes / 2)!)
                         return
                     }
@@ -134,7 +135,7 @@ struct TransportFailureTests {
         let hello = HelloMessage(functionID: "frozen", instanceID: 1, memoryCapacity: 1 << 20, token: LoopbackPair.token)
         let fakeNode = Task {
             // Says hello, then reads and never answers, not even pings.
-            _ = try? await raw.exchange(WireFormat.contiguousBytes(of: hello.frame()))
+            _ = try? await raw.exchange(try WireFormat.contiguousBytes(of: hello.frame()))
         }
         var nodes = registrations.makeAsyncIterator()
         let node = try #require(await nodes.next())
@@ -147,5 +148,39 @@ struct TransportFailureTests {
         #expect(ContinuousClock.now - start < .seconds(3))
         _ = await fakeNode.result
         await listener.close()
+    }
+
+    @Test("a request whose key is over the limit gets an error frame for that request; the connection goes on")
+    func keyTooLongKeepsTheConnection() async throws {
+        let server = try await FrameServer.bind(responder: TestResponder())
+        let raw = try await RawPeer.connect(port: server.port)
+        var requests = try WireFormat.contiguousBytes(of: Frame(.getChunk, requestID: 1, key: ByteBuffer(repeating: 1, count: 1025)))
+        requests.writeImmutableBuffer(try WireFormat.contiguousBytes(of: getRequest("next").withRequestID(2)))
+        let answers = try await raw.exchange(requests, readingFrames: 2)
+        #expect(answers.map(\.requestID) == [1, 2])
+        #expect(answers.first.map { try? ErrorMessage(from: $0).code } == .limitExceeded)
+        #expect(answers.last?.payload == ByteBuffer(string: "next"))
+        await server.close()
+    }
+
+    @Test("a sender refuses a request over its limits before sending it, in process and over TCP", arguments: CallbackWiring.allCases)
+    func senderRefuses(wiring: CallbackWiring) async throws {
+        let transport: any FrameTransport
+        let stop: @Sendable () async -> Void
+        switch wiring {
+        case .inProcess:
+            let inProcess = InProcessTransport(to: TestResponder())
+            (transport, stop) = (inProcess, { await inProcess.close() })
+        case .tcp:
+            let pair = try await LoopbackPair.start(responder: TestResponder())
+            (transport, stop) = (pair.node.connection, { await pair.stop() })
+        }
+        await #expect {
+            _ = try await transport.request(Frame(.getChunk, key: ByteBuffer(repeating: 1, count: 1025)))
+        } throws: { error in
+            (error as? WireError)?.code == .keyTooLong
+        }
+        #expect(try await transport.request(getRequest("after")).payload == ByteBuffer(string: "after"))
+        await stop()
     }
 }

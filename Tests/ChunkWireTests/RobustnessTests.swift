@@ -27,7 +27,7 @@ struct RobustnessTests {
     }
 
     @Test("100,000 random and mutated frames never crash the parser")
-    func randomAndMutatedFrames() {
+    func randomAndMutatedFrames() throws {
         var generator = SplitMix64(seed: 2026)
         let limits = WireLimits(maximumKeyLength: 64, maximumPayloadLength: 512)
         var parsed = 0
@@ -38,7 +38,7 @@ struct RobustnessTests {
                 wire = ByteBuffer(bytes: randomBytes(count: Int.random(in: 0...120, using: &generator), seed: generator.next()))
             } else {
                 let opcode = Opcode.allCases.randomElement(using: &generator)!
-                wire = WireFormat.contiguousBytes(of: sampleFrame(opcode, using: &generator, payloadLength: Int.random(in: 0...64, using: &generator)))
+                wire = try WireFormat.contiguousBytes(of: sampleFrame(opcode, using: &generator, payloadLength: Int.random(in: 0...64, using: &generator)))
                 for _ in 0..<Int.random(in: 0...3, using: &generator) {
                     let offset = Int.random(in: 0..<wire.writerIndex, using: &generator)
                     wire.setInteger(UInt8.random(in: 0...255, using: &generator), at: offset)

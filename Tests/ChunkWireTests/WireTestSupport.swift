@@ -23,8 +23,8 @@ func sampleFrame(_ opcode: Opcode, using generator: inout SplitMix64, payloadLen
 }
 
 /// The wire bytes of `frame` with the header field at `offset` overwritten by `value`.
-func bytes(of frame: Frame, patching offset: Int, with value: some FixedWidthInteger) -> ByteBuffer {
-    var buffer = WireFormat.contiguousBytes(of: frame)
+func bytes(of frame: Frame, patching offset: Int, with value: some FixedWidthInteger) throws -> ByteBuffer {
+    var buffer = try WireFormat.contiguousBytes(of: frame)
     buffer.setInteger(value, at: offset, endianness: .little)
     return buffer
 }

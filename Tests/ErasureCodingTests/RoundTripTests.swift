@@ -96,3 +96,20 @@ struct RoundTripTests {
         #expect(throws: ErasureCodingError.self) { try codec.verify(chunks, stripe: stripe) }
     }
 }
+
+@Suite("Many stripes")
+struct ManyStripesTests {
+    @Test("an object of 100,000 stripes reassembles in a child task: no recursion grows with the stripes")
+    func hundredThousandStripes() async throws {
+        let codec = try ReedSolomonCodec(dataChunkCount: 2, parityChunkCount: 1)
+        let object = randomBytes(count: 100_000 * 2 * 64, seed: 8)
+        let encoded = try codec.encode(object, maxChunkLength: 64)
+        #expect(encoded.layout.stripeCount == 100_000)
+        // Parity and the second data chunk of every stripe: decoding, not only copying.
+        let survivors = encoded.stripes.map { stripe in
+            [IndexedChunk(index: 1, bytes: Array(stripe.dataChunks[1])), IndexedChunk(index: 2, bytes: Array(stripe.parityChunks[0].readableBytesView))]
+        }
+        let restored = try await Task.detached { try codec.reassemble(survivors, layout: encoded.layout) }.value
+        #expect(restored == object)
+    }
+}

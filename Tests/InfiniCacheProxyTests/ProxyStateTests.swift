@@ -158,3 +158,23 @@ extension Deletion: Equatable {
         left.node == right.node && left.version == right.version
     }
 }
+
+@Suite("Node pool placement")
+struct NodePoolTests {
+    @Test("every stripe goes to distinct nodes, the stripes spread over all nodes, all or nothing")
+    func placement() throws {
+        var pool = NodePool()
+        for index in 0..<5 {
+            _ = pool.add(functionID: "node-\(index)", transport: UnusedTransport(), capacity: 100)
+        }
+        let reserved = pool.reserve(width: 3, chunkLengths: Array(repeating: 10, count: 5))
+        let placement = try #require(reserved)
+        #expect(placement.allSatisfy { Set($0).count == 3 })
+        #expect(Set(placement.joined()).count == 5)
+        #expect(pool.nodes.values.map(\.used).sorted() == [30, 30, 30, 30, 30])
+        // 3 chunks of 80 bytes: only the nodes' 70 free bytes each are left, so nothing is reserved.
+        let tooBig = pool.reserve(width: 3, chunkLengths: [10, 80])
+        #expect(tooBig == nil)
+        #expect(pool.totalFree == 350)
+    }
+}

@@ -22,10 +22,15 @@ struct ProxyProtocolTests {
     func absurdLengths() async throws {
         let cluster = try await LocalCluster.start(wiring: .inProcess)
         let proxy = InProcessTransport(to: cluster.proxy)
-        for (length, maxChunk) in [(UInt64.max, UInt32(1 << 20)), (1 << 50 - 1, 1), (1 << 40, 1 << 20)] {
-            let answer = try await proxy.request(self.announce("huge", length: length, k: 1, r: 0, maxChunk: maxChunk))
+        // A petabyte in one-byte chunks is a billion billion stripes: refused by the object
+        // limits before any arithmetic on its stripes, rather than for its size.
+        for (length, k, maxChunk, code) in [
+            (UInt64.max, UInt8(1), UInt32(1 << 20), ErrorMessage.Code.capacityExceeded), (1 << 50 - 1, 1, 1, .limitExceeded),
+            (1 << 40, 1, 1 << 20, .limitExceeded), (1 << 39, 10, 16 << 20, .capacityExceeded),
+        ] {
+            let answer = try await proxy.request(self.announce("huge", length: length, k: k, r: 0, maxChunk: maxChunk))
             #expect(answer.opcode == .error)
-            #expect(try ErrorMessage(from: answer).code == .capacityExceeded)
+            #expect(try ErrorMessage(from: answer).code == code)
         }
         await cluster.stop()
     }
@@ -62,6 +67,23 @@ struct ProxyProtocolTests {
         try await Task.sleep(for: .milliseconds(100))
         #expect(cluster.proxy.statistics().counters.lostObjects == 0)
         #expect(try await cluster.client.get("patient") == value)
+        await cluster.stop()
+    }
+
+    @Test("objects cut into too many stripes are refused before placement; the nodes stay registered")
+    func stripeLimits() async throws {
+        let cluster = try await LocalCluster.start(wiring: .inProcess)
+        let proxy = InProcessTransport(to: cluster.proxy)
+        // 53 bytes that asked for five million one-byte stripes used to stall the proxy.
+        for (length, maxChunk) in [(UInt64(5_000_000), UInt32(1)), (4097 * 4096, 4096)] {
+            let answer = try await proxy.request(self.announce("sliced", length: length, k: 1, r: 0, maxChunk: maxChunk))
+            #expect(answer.opcode == .error)
+            #expect(try ErrorMessage(from: answer).code == .limitExceeded)
+        }
+        // An object of exactly the most stripes, and one stripe of short chunks, are placed.
+        #expect(try await proxy.request(self.announce("most", length: 4096 * 4096, k: 1, r: 0, maxChunk: 4096)).opcode == .stored)
+        #expect(try await proxy.request(self.announce("small", length: 10, k: 10, r: 2, maxChunk: 1)).opcode == .stored)
+        #expect(cluster.proxy.statistics().nodes.count == 12)
         await cluster.stop()
     }
 }

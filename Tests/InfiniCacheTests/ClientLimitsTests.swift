@@ -1,0 +1,65 @@
+import ChunkTransport
+import ChunkTransportTCP
+import ChunkWire
+@testable import InfiniCacheClient
+import InfiniCacheTesting
+import NIOCore
+import Testing
+
+@Suite("Client limits and connections")
+struct ClientLimitsTests {
+    private func isRejected(_ error: any Error, naming text: String) -> Bool {
+        guard let error = error as? InfiniCacheError, error.code == .rejected else { return false }
+        return error.message.contains(text)
+    }
+
+    @Test("a key over 1 KiB is rejected by the client, naming the limit, and later calls still work", arguments: [LocalCluster.Wiring.inProcess, .tcp])
+    func longKey(wiring: LocalCluster.Wiring) async throws {
+        let cluster = try await LocalCluster.start(wiring: wiring)
+        let long = String(repeating: "k", count: 1025)
+        await #expect { try await cluster.client.put(long, ByteBuffer(string: "v")) } throws: { self.isRejected($0, naming: "1024") }
+        await #expect { _ = try await cluster.client.get(long) } throws: { self.isRejected($0, naming: "1024") }
+        await #expect { _ = try await cluster.client.exists(long) } throws: { self.isRejected($0, naming: "1024") }
+        await #expect { _ = try await cluster.client.delete(long) } throws: { self.isRejected($0, naming: "1024") }
+        let longest = String(repeating: "k", count: 1024)
+        for round in 0..<10 {
+            try await cluster.client.put(longest, ByteBuffer(string: "v\(round)"))
+            #expect(try await cluster.client.get(longest) == ByteBuffer(string: "v\(round)"), "every connection still serves")
+        }
+        await cluster.stop()
+    }
+
+    @Test("an object outside the object limits is rejected before anything is sent")
+    func objectLimits() async throws {
+        let cluster = try await LocalCluster.start(wiring: .inProcess, client: ClientConfiguration(dataChunkCount: 1, parityChunkCount: 0, maxChunkLength: 4096))
+        // Stripes of one 4 KiB chunk: 4,097 of them is one too many.
+        await #expect {
+            try await cluster.client.put("big", ByteBuffer(repeating: 1, count: 4097 * 4096))
+        } throws: { self.isRejected($0, naming: "the limit is 4096") }
+        #expect(throws: InfiniCacheError.self) {
+            _ = try InfiniCacheClient(proxies: [[cluster.client.connection(toProxy: 0)]], configuration: ClientConfiguration(maxChunkLength: 4095))
+        }
+        await cluster.stop()
+    }
+
+    @Test("a connection that was closed is re-established by the next request")
+    func reconnect() async throws {
+        let server = try await FrameServer.bind(responder: Echo())
+        let connection = try await ProxyConnection.connect(host: "127.0.0.1", port: server.port, configuration: .default)
+        #expect(try await connection.request(Frame(.stats, payload: ByteBuffer(string: "one"))).payload == ByteBuffer(string: "one"))
+        let first = try #require(connection.currentConnection)
+        await first.close()
+        #expect(try await connection.request(Frame(.stats, payload: ByteBuffer(string: "two"))).payload == ByteBuffer(string: "two"))
+        #expect(connection.currentConnection !== first)
+        await connection.close()
+        await #expect(throws: TransportError.self) { _ = try await connection.request(Frame(.stats)) }
+        await server.close()
+    }
+}
+
+/// Answers every request with its own payload.
+private struct Echo: FrameResponder {
+    func respond(to request: Frame, replies: ReplySink) {
+        replies.post(Frame(.statsReport, payload: request.payload))
+    }
+}
