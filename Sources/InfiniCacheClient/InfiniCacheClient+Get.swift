@@ -59,38 +59,56 @@ extension InfiniCacheClient {
     /// with k verified chunks, in arrival order. Returns false if the key is not cached.
     ///
     /// The proxy's responses are gathered where they arrive (see ``ObjectCollector``), so
-    /// this task wakes once per decodable stripe rather than once per response.
+    /// this task wakes once per decodable stripe rather than once per response. If chunks
+    /// arrive corrupt (after the proxy checked them: on the way here) so that a stripe
+    /// falls short of k, the same version is read again — up to twice — keeping the
+    /// usable chunks, and only the stripes still missing are delivered.
     private func read(
         _ key: ByteBuffer,
         begin: (StripeLayout) throws -> Void,
         stripe deliver: (Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec) throws -> Void
     ) async throws -> Bool {
-        let collector = ObjectCollector(codec: self.codec(k:r:))
-        let pending = self.connection(toProxy: self.proxy(for: key)).send(Frame(.getObject, key: key), onResponse: collector.take)
-        var answered = false
+        var resumed: StripeGathering?
         var begun = false
-        defer {
-            if !answered { pending.cancel() }
-        }
-        do {
-            for try await event in collector.events {
-                switch event {
-                case .notFound:
-                    answered = true
-                    return false
-                case .stripe(let layout, let stripe, let chunks, let codec):
-                    if !begun {
-                        try begin(layout)
-                        begun = true
-                    }
-                    try deliver(stripe, chunks, codec)
-                }
+        for _ in 0..<3 {
+            var request = Frame(.getObject, key: key)
+            if var gathering = resumed {
+                request.objectVersion = gathering.version
+                gathering.prepareToReadAgain()
+                resumed = gathering
             }
-        } catch {
-            throw Self.translate(error)
+            let collector = ObjectCollector(codec: self.codec(k:r:), resuming: resumed)
+            resumed = nil
+            let pending = self.connection(toProxy: self.proxy(for: key)).send(request, onResponse: collector.take)
+            var answered = false
+            defer {
+                if !answered { pending.cancel() }
+            }
+            do {
+                for try await event in collector.events {
+                    switch event {
+                    case .notFound:
+                        answered = true
+                        return false
+                    case .stripe(let layout, let stripe, let chunks, let codec):
+                        if !begun {
+                            try begin(layout)
+                            begun = true
+                        }
+                        try deliver(stripe, chunks, codec)
+                    case .incomplete(let gathering):
+                        resumed = gathering
+                    }
+                }
+            } catch {
+                throw Self.translate(error)
+            }
+            try Task.checkCancellation()
+            answered = true
+            if resumed == nil {
+                return true
+            }
         }
-        try Task.checkCancellation()
-        answered = true
-        return true
+        throw InfiniCacheError(.objectLost, "chunks of the object arrived corrupt in three reads in a row")
     }
 }

@@ -12,6 +12,10 @@ final class ObjectCollector: Sendable {
     enum Event: Sendable {
         case notFound
         case stripe(StripeLayout, Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec)
+        /// The proxy's answer ended without k usable chunks of every stripe because some
+        /// chunks were corrupt on the way here: read the same version again (the last
+        /// event).
+        case incomplete(StripeGathering)
     }
 
     /// What the reading task iterates.
@@ -22,9 +26,17 @@ final class ObjectCollector: Sendable {
     /// the events have ended.
     private let state = Mutex<(gathering: StripeGathering?, isDone: Bool)>((nil, false))
 
-    init(codec: @escaping @Sendable (_ k: Int, _ r: Int) throws -> ReedSolomonCodec) {
+    /// Whether this collector continues an earlier one's read.
+    private let resumed: Bool
+
+    /// A collector for a first read (`resuming` nil), or for a read again of the object
+    /// a previous collector gathered part of: the stripes it completed are not passed on
+    /// again.
+    init(codec: @escaping @Sendable (_ k: Int, _ r: Int) throws -> ReedSolomonCodec, resuming gathering: StripeGathering? = nil) {
         (self.events, self.continuation) = AsyncThrowingStream.makeStream()
         self.codec = codec
+        self.resumed = gathering != nil
+        self.state.withLock { $0.gathering = gathering }
     }
 
     /// Takes one response, or the request's failure.
@@ -35,10 +47,13 @@ final class ObjectCollector: Sendable {
                 let response = try result.get()
                 try self.process(response, into: &state.gathering)
                 if !response.flags.contains(.more) {
-                    guard response.opcode == .notFound || state.gathering?.isComplete == true else {
-                        throw InfiniCacheError(.objectLost, "the proxy ended the read before every stripe had k chunks")
-                    }
                     state.isDone = true
+                    if response.opcode != .notFound, let gathering = state.gathering, !gathering.isComplete {
+                        guard gathering.hasUnusableChunks else {
+                            throw InfiniCacheError(.objectLost, "the proxy ended the read before every stripe had k chunks")
+                        }
+                        self.continuation.yield(.incomplete(gathering))
+                    }
                     self.continuation.finish()
                 }
             } catch {
@@ -50,12 +65,18 @@ final class ObjectCollector: Sendable {
 
     private func process(_ response: Frame, into gathering: inout StripeGathering?) throws {
         switch response.opcode {
+        case .notFound where self.resumed:
+            throw InfiniCacheError(.objectLost, "the object changed while it was read")
         case .notFound:
             self.continuation.yield(.notFound)
         case .error:
             throw InfiniCacheClient.translate(response)
         case .objectInfo where gathering == nil:
             gathering = try StripeGathering(info: response, codec: self.codec)
+        case .objectInfo where self.resumed:
+            guard response.objectVersion == gathering?.version else {
+                throw InfiniCacheError(.objectLost, "the object changed while it was read")
+            }
         case .chunkData:
             guard gathering != nil else {
                 throw InfiniCacheError(.protocolError, "a chunk arrived before the object's description")
@@ -70,11 +91,16 @@ final class ObjectCollector: Sendable {
 }
 
 /// The chunks of each stripe collected so far: a chunk whose checksum fails counts as lost.
-struct StripeGathering {
+struct StripeGathering: Sendable {
     let layout: StripeLayout
     let codec: ReedSolomonCodec
+    /// The object version being read.
+    let version: UInt32
     private var chunks: [Int: [IndexedChunk<ByteBuffer>]] = [:]
     private var done = Set<Int>()
+    /// Stripes still in need for which a chunk arrived that could not be used (a failed
+    /// checksum, a wrong length).
+    private var unusable = Set<Int>()
 
     /// Starts gathering the object an `objectInfo` response describes.
     init(info: Frame, codec: (_ k: Int, _ r: Int) throws -> ReedSolomonCodec) throws {
@@ -87,12 +113,24 @@ struct StripeGathering {
         do {
             self.layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(info.k), parityChunkCount: Int(info.r), maxChunkLength: Int(maxChunkLength))
             self.codec = try codec(Int(info.k), Int(info.r))
+            self.version = info.objectVersion
         } catch {
             throw InfiniCacheError(.protocolError, "objectInfo describes an impossible layout", cause: error)
         }
     }
 
     var isComplete: Bool { self.done.count == self.layout.stripeCount }
+
+    /// Whether a stripe still in need had a chunk this client could not use.
+    var hasUnusableChunks: Bool {
+        !self.unusable.subtracting(self.done).isEmpty
+    }
+
+    /// Starts over the count of unusable chunks, for a read again; the usable chunks of
+    /// incomplete stripes are kept, and the same chunks arriving again are ignored.
+    mutating func prepareToReadAgain() {
+        self.unusable = []
+    }
 
     /// Adds a chunk; returns its stripe's k chunks when this one completes it. A chunk
     /// that fails its checksum, does not fit the layout, repeats an index or arrives after
@@ -102,10 +140,12 @@ struct StripeGathering {
         let chunk = Int(frame.chunkIndex)
         guard index < self.layout.stripeCount, !self.done.contains(index),
             chunk < self.layout.chunksPerStripe,
-            frame.payload.readableBytes == self.layout.stripe(index).chunkLength,
-            self.chunks[index, default: []].allSatisfy({ $0.index != chunk }),
-            (try? frame.verifyPayloadChecksum()) != nil
+            self.chunks[index, default: []].allSatisfy({ $0.index != chunk })
         else {
+            return nil
+        }
+        guard frame.payload.readableBytes == self.layout.stripe(index).chunkLength, (try? frame.verifyPayloadChecksum()) != nil else {
+            self.unusable.insert(index)
             return nil
         }
         self.chunks[index, default: []].append(IndexedChunk(index: chunk, bytes: frame.payload))

@@ -23,7 +23,7 @@ final class FirstDRead: Sendable {
         self.record = record
         self.replies = replies
         self.onOutcome = onOutcome
-        self.state = Mutex(FirstDReadStateMachine(k: record.k, r: record.r, stripes: record.placement.count, version: record.version))
+        self.state = Mutex(FirstDReadStateMachine(k: record.k, r: record.r, version: record.version, objectLength: record.objectLength, chunkLengths: record.chunkLengths))
     }
 
     /// Asks every node of every stripe for its chunk (`transports` gives the way to each

@@ -47,6 +47,8 @@ struct FirstDReadStateMachine {
     private let k: Int
     private let r: Int
     private let version: UInt32
+    private let objectLength: UInt64
+    private let chunkLengths: [Int]
     private var fetches: [[Fetch]]
     private var forwarded: [Int]
     private var failed: [Int]
@@ -56,14 +58,29 @@ struct FirstDReadStateMachine {
     private var outbox: [(frame: Frame, final: Bool)] = []
     private var isPosting = false
 
-    /// A read of `stripes` stripes of k + r chunks each, of object version `version`.
-    init(k: Int, r: Int, stripes: Int, version: UInt32) {
+    /// A read of object version `version`, of `objectLength` bytes in stripes of k + r
+    /// chunks, those of stripe `s` `chunkLengths[s]` bytes long.
+    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int]) {
         self.k = k
         self.r = r
         self.version = version
-        self.fetches = Array(repeating: Array(repeating: .sending, count: k + r), count: stripes)
-        self.forwarded = Array(repeating: 0, count: stripes)
-        self.failed = Array(repeating: 0, count: stripes)
+        self.objectLength = UInt64(objectLength)
+        self.chunkLengths = chunkLengths
+        self.fetches = Array(repeating: Array(repeating: .sending, count: k + r), count: chunkLengths.count)
+        self.forwarded = Array(repeating: 0, count: chunkLengths.count)
+        self.failed = Array(repeating: 0, count: chunkLengths.count)
+    }
+
+    /// Whether a node's answer is a chunk the reader can use as chunk `chunk` of
+    /// `stripe`: a `chunkData` of that stripe's chunk length and the object's coding
+    /// parameters. (Its checksum was verified on the node's link.) A node that answers
+    /// anything else — a chunk a byte short with a matching checksum, say — is treated as
+    /// having lost it, and a spare is awaited.
+    private func isUsable(_ frame: Frame, stripe: Int) -> Bool {
+        frame.opcode == .chunkData
+            && frame.payload.readableBytes == self.chunkLengths[stripe]
+            && Int(frame.k) == self.k && Int(frame.r) == self.r
+            && frame.objectLength == self.objectLength
     }
 
     /// The fetch of chunk `chunk` of `stripe` was sent as `pending`. Returns true if the
@@ -87,7 +104,7 @@ struct FirstDReadStateMachine {
             action.cancel.append(pending)
         }
         guard self.outcome == nil, self.forwarded[stripe] < self.k else { return action }
-        guard case .success(var frame) = result, frame.opcode == .chunkData else {
+        guard case .success(var frame) = result, self.isUsable(frame, stripe: stripe) else {
             self.failed[stripe] += 1
             if self.failed[stripe] > self.r {
                 action.cancel += self.conclude(.lost(stripe: stripe))

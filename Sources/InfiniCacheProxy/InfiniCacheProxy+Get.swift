@@ -7,9 +7,13 @@ extension InfiniCacheProxy {
     /// forwards each chunk as it arrives, and once a stripe has k chunks forwarded
     /// cancels its stragglers. A stripe that can no longer reach k makes the object
     /// lost: it is removed, and the reader gets an `objectLost` error.
+    ///
+    /// A request naming an object version reads that version only (a reader that found
+    /// chunks corrupt on the way reads the same version again); if the key now holds
+    /// another, it is not found.
     func startGet(_ request: Frame, replies: ReplySink) {
         let found = self.withState { state -> (ObjectRecord, [NodeID: any FrameTransport])? in
-            guard let record = state.beginRead(request.key) else { return nil }
+            guard let record = state.beginRead(request.key, version: request.objectVersion) else { return nil }
             var transports: [NodeID: any FrameTransport] = [:]
             for node in record.placement.joined() where transports[node] == nil {
                 transports[node] = state.transport(of: node)

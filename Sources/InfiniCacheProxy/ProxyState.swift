@@ -164,9 +164,10 @@ struct ProxyState: Sendable {
     // MARK: Reads
 
     /// The committed version of `key` for a reader, who must call ``endRead(_:lost:)``;
-    /// nil (a miss) if it is not cached.
-    mutating func beginRead(_ key: ByteBuffer) -> ObjectRecord? {
-        guard let record = self.committed[key] else {
+    /// nil (a miss) if it is not cached, or if `version` is not 0 and the committed
+    /// version is another.
+    mutating func beginRead(_ key: ByteBuffer, version: UInt32 = 0) -> ObjectRecord? {
+        guard let record = self.committed[key], version == 0 || record.version == version else {
             self.counters.misses += 1
             return nil
         }

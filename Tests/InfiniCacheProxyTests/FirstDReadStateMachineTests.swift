@@ -22,13 +22,22 @@ private final class Fetches: Sendable {
 
 @Suite("First-d read state machine")
 struct FirstDReadStateMachineTests {
-    private func chunk(_ byte: UInt8, more: Bool = false) -> Result<Frame, any Error> {
-        .success(Frame(.chunkData, flags: more ? .more : [], key: ByteBuffer(string: "node's key"), stripeIndex: 99, chunkIndex: 99, payload: ByteBuffer(repeating: byte, count: 4)))
+    /// A chunk as a node answers it for an object of 1,000 bytes coded 2 + 1 in chunks of
+    /// 4 bytes (the machines below read such objects), `length` bytes long.
+    private func chunk(_ byte: UInt8, more: Bool = false, length: Int = 4, k: UInt8 = 2) -> Result<Frame, any Error> {
+        .success(Frame(
+            .chunkData, flags: more ? .more : [], key: ByteBuffer(string: "node's key"), stripeIndex: 99, chunkIndex: 99,
+            k: k, r: 1, objectLength: 1000, payload: ByteBuffer(repeating: byte, count: length)
+        ))
+    }
+
+    private func machine(k: Int, r: Int, stripes: Int) -> FirstDReadStateMachine {
+        FirstDReadStateMachine(k: k, r: r, version: 7, objectLength: 1000, chunkLengths: Array(repeating: 4, count: stripes))
     }
 
     /// A machine for one stripe of k + r whose fetches have all been sent.
     private func sentRead(k: Int, r: Int, stripes: Int = 1, fetches: Fetches) -> FirstDReadStateMachine {
-        var machine = FirstDReadStateMachine(k: k, r: r, stripes: stripes, version: 7)
+        var machine = self.machine(k: k, r: r, stripes: stripes)
         for stripe in 0..<stripes {
             for chunk in 0..<(k + r) {
                 let unwanted = machine.sent(stripe: stripe, chunk: chunk, as: fetches.pending(stripe * 100 + chunk))
@@ -102,8 +111,8 @@ struct FirstDReadStateMachineTests {
 
     @Test("a fetch answered before it was recorded as sent is cancelled by its sender")
     func answeredWhileSending() {
-        var machine = FirstDReadStateMachine(k: 1, r: 1, stripes: 1, version: 1)
-        _ = machine.arrived(stripe: 0, chunk: 0, self.chunk(0))
+        var machine = self.machine(k: 1, r: 1, stripes: 1)
+        _ = machine.arrived(stripe: 0, chunk: 0, self.chunk(0, k: 1))
         let answeredUnwanted = machine.sent(stripe: 0, chunk: 0, as: PendingRequest {})
         #expect(answeredUnwanted)
         let stragglerUnwanted = machine.sent(stripe: 0, chunk: 1, as: PendingRequest {})
@@ -133,5 +142,22 @@ struct FirstDReadStateMachineTests {
             Issue.record("the outcome was not reported after the last chunk")
             return
         }
+    }
+
+    @Test("a chunk of the wrong length or coding is not forwarded: it counts as lost, and a spare is taken")
+    func unusableChunks() {
+        let fetches = Fetches()
+        var machine = self.sentRead(k: 2, r: 1, fetches: fetches)
+        _ = machine.arrived(stripe: 0, chunk: 0, self.chunk(0, length: 3))
+        _ = machine.arrived(stripe: 0, chunk: 1, self.chunk(1))
+        #expect(self.drain(&machine).frames.count == 1, "the short chunk was not forwarded")
+        _ = machine.arrived(stripe: 0, chunk: 2, self.chunk(2))
+        let drained = self.drain(&machine)
+        #expect(drained.frames.map(\.frame.chunkIndex) == [2] && drained.outcome == .complete)
+
+        var wrongCoding = self.sentRead(k: 2, r: 1, fetches: fetches)
+        _ = wrongCoding.arrived(stripe: 0, chunk: 0, self.chunk(0, k: 3))
+        _ = wrongCoding.arrived(stripe: 0, chunk: 1, self.chunk(1, length: 5))
+        #expect(self.drain(&wrongCoding).outcome == .lost(stripe: 0), "two unusable chunks are more than r = 1")
     }
 }
