@@ -4,7 +4,8 @@ import Synchronization
 
 /// The chunks a cache node holds, under a hard cap on their bytes: a put that would
 /// exceed the cap is refused, never silently dropped, and nothing is evicted here (the
-/// proxy decides what to evict).
+/// proxy decides what to evict). A chunk counts against the cap with its key and a fixed
+/// charge for bookkeeping (`StorageCharge`), as the proxy's placement counts it.
 public final class ChunkStore: Sendable {
     /// Where a chunk belongs: object key, object version, stripe and chunk index.
     public struct Address: Hashable, Sendable {
@@ -53,18 +54,18 @@ public final class ChunkStore: Sendable {
         var putLog = PutLog()
     }
 
-    /// Most payload bytes the store holds.
+    /// Most bytes the store holds, charged as `StorageCharge` says.
     public let capacity: Int
     let state = Mutex(State())
 
-    /// Creates an empty store holding at most `capacity` payload bytes. It keeps the last
+    /// Creates an empty store holding at most `capacity` bytes of charged chunks. It keeps the last
     /// `retainedDeletes` deletes for delta sync; a backup further behind gets a full copy.
     public init(capacity: Int, retainedDeletes: Int = 65_536) {
         self.capacity = max(capacity, 0)
         self.state.withLock { $0.journal = ChangeJournal(retainedDeletes: retainedDeletes) }
     }
 
-    /// Payload bytes held now.
+    /// Bytes charged for the chunks held now: payloads, keys and bookkeeping.
     public var usedBytes: Int {
         self.state.withLock { $0.usedBytes }
     }
@@ -92,9 +93,9 @@ public final class ChunkStore: Sendable {
         // The key arrived as a slice of a receive buffer too: keep a compact copy.
         var address = address
         address.key = ByteBuffer(bytes: address.key.readableBytesView)
-        let size = chunk.payload.readableBytes
+        let size = StorageCharge.bytes(payloadLength: chunk.payload.readableBytes, keyLength: address.key.readableBytes)
         try self.state.withLock { state throws(ErrorMessage) in
-            let replaced = state.chunks[address]?.chunk.payload.readableBytes
+            let replaced = state.chunks[address].map { StorageCharge.bytes(payloadLength: $0.chunk.payload.readableBytes, keyLength: address.key.readableBytes) }
             guard state.usedBytes - (replaced ?? 0) + size <= self.capacity else {
                 throw ErrorMessage(.capacityExceeded, "\(size) more bytes would exceed the node's cap of \(self.capacity) (\(state.usedBytes) used)")
             }
@@ -135,7 +136,9 @@ public final class ChunkStore: Sendable {
             }
             let doomed = addresses.filter { version == 0 || $0.version == version }
             for address in doomed {
-                state.usedBytes -= state.chunks.removeValue(forKey: address)?.chunk.payload.readableBytes ?? 0
+                if let removed = state.chunks.removeValue(forKey: address) {
+                    state.usedBytes -= StorageCharge.bytes(payloadLength: removed.chunk.payload.readableBytes, keyLength: address.key.readableBytes)
+                }
             }
             let remaining = addresses.subtracting(doomed)
             state.addressesByKey[key] = remaining.isEmpty ? nil : remaining

@@ -37,13 +37,13 @@ struct NodePool: Sendable {
     var totalFree: Int { self.nodes.values.reduce(0) { $0 + max($1.free, 0) } }
 
     /// Reserves room for every stripe of an object, all or nothing: `width` distinct
-    /// nodes per stripe, with `chunkLengths[stripe]` bytes on each. The nodes are ranked
+    /// nodes per stripe, with `charges[stripe]` bytes on each (a chunk's storage charge). The nodes are ranked
     /// once, most free memory first (ties rotate, so equal nodes share the load), and the
     /// stripes take them in turn around that ranking, each the next `width` nodes that
     /// still have room: O(n log n) for n nodes plus O(n) per stripe at worst, however the
     /// stripes fall. Returns the nodes of each stripe, or nil, reserving nothing, if a
     /// stripe finds fewer than `width` nodes with room.
-    mutating func reserve(width: Int, chunkLengths: [Int]) -> [[NodeID]]? {
+    mutating func reserve(width: Int, charges: [Int]) -> [[NodeID]]? {
         let rotation = self.rotation
         self.rotation &+= 1
         var ranked = self.nodes.map { (id: $0.key, free: $0.value.free) }
@@ -53,17 +53,17 @@ struct NodePool: Sendable {
         }
         guard ranked.count >= width else { return nil }
         var placement: [[NodeID]] = []
-        placement.reserveCapacity(chunkLengths.count)
+        placement.reserveCapacity(charges.count)
         var cursor = 0
-        for chunkLength in chunkLengths {
+        for charge in charges {
             var chosen: [NodeID] = []
             chosen.reserveCapacity(width)
             var scanned = 0
             while chosen.count < width, scanned < ranked.count {
                 let position = (cursor + scanned) % ranked.count
                 scanned += 1
-                if ranked[position].free >= chunkLength {
-                    ranked[position].free -= chunkLength
+                if ranked[position].free >= charge {
+                    ranked[position].free -= charge
                     chosen.append(ranked[position].id)
                 }
             }
@@ -73,7 +73,7 @@ struct NodePool: Sendable {
         }
         for (stripe, nodes) in placement.enumerated() {
             for id in nodes {
-                self.nodes[id]?.used += chunkLengths[stripe]
+                self.nodes[id]?.used += charges[stripe]
                 self.nodes[id]?.chunks += 1
             }
         }

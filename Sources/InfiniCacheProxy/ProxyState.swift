@@ -81,9 +81,11 @@ struct ProxyState: Sendable {
             return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "an object of \(layout.objectLength) bytes is larger than the whole cache (\(self.nodes.totalCapacity) bytes)"), deletions))
         }
         let chunkLengths = (0..<layout.stripeCount).map { layout.stripe($0).chunkLength }
-        let bytes = chunkLengths.reduce(0) { $0 + $1 * width }
+        // Nodes are charged for keys and bookkeeping too, as their stores count them.
+        let charges = chunkLengths.map { StorageCharge.bytes(payloadLength: $0, keyLength: key.readableBytes) }
+        let bytes = charges.reduce(0) { $0 + $1 * width }
         guard bytes <= self.nodes.totalCapacity else {
-            return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "an object of \(bytes) coded bytes is larger than the whole cache (\(self.nodes.totalCapacity) bytes)"), deletions))
+            return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "an object charged \(bytes) bytes on its nodes is larger than the whole cache (\(self.nodes.totalCapacity) bytes)"), deletions))
         }
         // Evict least recently used objects until the free bytes would do, then place;
         // if the free room is on too few distinct nodes, evict one more and try again, a
@@ -93,7 +95,7 @@ struct ProxyState: Sendable {
         while true {
             if self.nodes.totalFree >= bytes {
                 attempts += 1
-                if let placed = self.nodes.reserve(width: width, chunkLengths: chunkLengths) {
+                if let placed = self.nodes.reserve(width: width, charges: charges) {
                     placement = placed
                     break
                 }
@@ -259,7 +261,7 @@ struct ProxyState: Sendable {
         var nodes = Set<NodeID>()
         for (stripe, placement) in record.placement.enumerated() {
             for node in placement {
-                self.nodes.release(node, bytes: record.chunkLengths[stripe])
+                self.nodes.release(node, bytes: record.charge(ofStripe: stripe))
                 nodes.insert(node)
             }
         }

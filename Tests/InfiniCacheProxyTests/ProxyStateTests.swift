@@ -20,6 +20,9 @@ struct ProxyStateTests {
         return state
     }
 
+    /// What a node is charged for one 5-byte chunk of a 1-byte key, as the objects below have.
+    private let chunkCharge = StorageCharge.bytes(payloadLength: 5, keyLength: 1)
+
     private func layout(_ length: Int, k: Int = 2, r: Int = 1, maxChunk: Int = 1 << 20) throws -> StripeLayout {
         try StripeLayout(objectLength: length, dataChunkCount: k, parityChunkCount: r, maxChunkLength: maxChunk)
     }
@@ -81,8 +84,8 @@ struct ProxyStateTests {
 
     @Test("a write that does not fit evicts the least recently used object")
     func eviction() throws {
-        // Three nodes of 10 bytes: room for two objects of 5-byte chunks.
-        var state = self.state(nodes: 3, capacity: 10)
+        // Three nodes with room for two objects of 5-byte chunks each.
+        var state = self.state(nodes: 3, capacity: 2 * self.chunkCharge)
         let first = try self.store("a", length: 10, in: &state)
         try self.store("b", length: 10, in: &state)
         let touchedHit = state.beginRead(ByteBuffer(string: "a"))
@@ -101,7 +104,7 @@ struct ProxyStateTests {
         #expect(throws: UploadRefusal.self) {
             _ = try state.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get()
         }
-        var small = self.state(nodes: 3, capacity: 4)
+        var small = self.state(nodes: 3, capacity: self.chunkCharge - 1)
         #expect(throws: UploadRefusal.self) {
             _ = try small.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get()
         }
@@ -109,7 +112,8 @@ struct ProxyStateTests {
 
     @Test("an upload past its deadline is dropped by the next one, and its space released")
     func expiry() throws {
-        var state = self.state(nodes: 3, capacity: 5, uploadTimeout: .seconds(1))
+        // Room for one chunk of a 5-byte key per node.
+        var state = self.state(nodes: 3, capacity: StorageCharge.bytes(payloadLength: 5, keyLength: 5), uploadTimeout: .seconds(1))
         let stale = try state.beginUpload(key: ByteBuffer(string: "stale"), layout: self.layout(10), now: self.start).get().record
         let fresh = try state.beginUpload(key: ByteBuffer(string: "fresh"), layout: self.layout(10), now: self.start + .seconds(2)).get()
         #expect(Set(fresh.evicted.map(\.version)) == [stale.id])
@@ -167,13 +171,13 @@ struct NodePoolTests {
         for index in 0..<5 {
             _ = pool.add(functionID: "node-\(index)", transport: UnusedTransport(), capacity: 100)
         }
-        let reserved = pool.reserve(width: 3, chunkLengths: Array(repeating: 10, count: 5))
+        let reserved = pool.reserve(width: 3, charges: Array(repeating: 10, count: 5))
         let placement = try #require(reserved)
         #expect(placement.allSatisfy { Set($0).count == 3 })
         #expect(Set(placement.joined()).count == 5)
         #expect(pool.nodes.values.map(\.used).sorted() == [30, 30, 30, 30, 30])
         // 3 chunks of 80 bytes: only the nodes' 70 free bytes each are left, so nothing is reserved.
-        let tooBig = pool.reserve(width: 3, chunkLengths: [10, 80])
+        let tooBig = pool.reserve(width: 3, charges: [10, 80])
         #expect(tooBig == nil)
         #expect(pool.totalFree == 350)
     }

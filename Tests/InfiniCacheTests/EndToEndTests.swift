@@ -1,3 +1,5 @@
+import ChunkWire
+import Foundation
 import InfiniCacheClient
 import InfiniCacheNode
 import InfiniCacheProxy
@@ -143,6 +145,27 @@ struct EndToEndTests {
         }
         try await Task.sleep(for: .milliseconds(50))
         #expect(cluster.outstandingRequests == 0)
+        await cluster.stop()
+    }
+}
+
+@Suite("Storage charges")
+struct StorageChargeTests {
+    @Test("keys and per-chunk bookkeeping count against a node's cap: empty objects with long keys are evicted, not hoarded")
+    func longKeysEmptyObjects() async throws {
+        let capacity = 1 << 20
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCapacity: capacity)
+        let prefix = String(repeating: "k", count: 990)
+        for index in 0..<1500 {
+            try await cluster.client.put(prefix + String(format: "%010d", index), ByteBuffer())
+        }
+        let statistics = cluster.proxy.statistics()
+        let perChunk = StorageCharge.bytes(payloadLength: 0, keyLength: 1000)
+        #expect(statistics.counters.evictions > 0)
+        #expect(statistics.objects <= capacity / perChunk)
+        #expect(statistics.nodes.allSatisfy { $0.used <= $0.capacity })
+        #expect(cluster.nodes.allSatisfy { $0.store.usedBytes <= capacity })
+        #expect(try await cluster.client.get(prefix + String(format: "%010d", 1499)) == ByteBuffer())
         await cluster.stop()
     }
 }
