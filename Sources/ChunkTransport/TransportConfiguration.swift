@@ -17,6 +17,10 @@ public struct TransportConfiguration: Sendable {
     public var livenessTimeout: TimeAmount
     /// How long a hello/welcome exchange may take.
     public var handshakeTimeout: TimeAmount
+    /// A frame that has begun arriving must be whole within this, or its connection is
+    /// closed (`WireError` `stalledFrame`): a peer that trickles a frame, or stalls in the
+    /// middle of one, holds its memory no longer. nil turns the check off.
+    public var frameTimeout: TimeAmount?
 
     /// Creates a configuration; the defaults suit loopback and data-centre networks.
     public init(
@@ -24,13 +28,15 @@ public struct TransportConfiguration: Sendable {
         verifiesPayloadChecksums: Bool = true,
         pingInterval: TimeAmount? = .seconds(5),
         livenessTimeout: TimeAmount = .seconds(15),
-        handshakeTimeout: TimeAmount = .seconds(10)
+        handshakeTimeout: TimeAmount = .seconds(10),
+        frameTimeout: TimeAmount? = .seconds(30)
     ) {
         self.limits = limits
         self.verifiesPayloadChecksums = verifiesPayloadChecksums
         self.pingInterval = pingInterval
         self.livenessTimeout = livenessTimeout
         self.handshakeTimeout = handshakeTimeout
+        self.frameTimeout = frameTimeout
     }
 
     /// The defaults described on each property.

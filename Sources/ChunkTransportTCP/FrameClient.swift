@@ -13,7 +13,7 @@ public enum FrameClient {
     ) async throws -> FrameConnection {
         try await dial(host: host, port: port, configuration: configuration, group: group) { channel in
             let requester = RequesterHandler(configuration: configuration)
-            try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: requester)
+            try channel.pipeline.syncOperations.addFraming(configuration, then: requester)
             return FrameConnection(channel: channel, handler: requester, limits: configuration.limits)
         }
     }

@@ -26,7 +26,7 @@ public final class FrameServer: Sendable {
     ) async throws -> FrameServer {
         let channel = try await listen(host: host, port: port, group: group) { channel in
             try channel.pipeline.syncOperations.addFraming(
-                limits: configuration.limits,
+                configuration,
                 then: ResponderHandler(responder: responder, configuration: configuration)
             )
         }

@@ -61,7 +61,7 @@ public final class NodeListener: Sendable {
                 guard let hello = try? HelloMessage(from: frame) else { return }
                 onRegistration(RegisteredNode(hello: hello, connection: FrameConnection(channel: channel, handler: boundRequester.value, limits: configuration.limits)))
             }
-            try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
+            try channel.pipeline.syncOperations.addFraming(configuration, then: handshake)
         }
         return NodeListener(channel: listening)
     }

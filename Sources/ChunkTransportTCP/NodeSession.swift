@@ -44,7 +44,7 @@ public final class NodeSession: Sendable {
                 }
             }
             do {
-                try channel.pipeline.syncOperations.addFraming(limits: configuration.limits, then: handshake)
+                try channel.pipeline.syncOperations.addFraming(configuration, then: handshake)
             } catch {
                 welcomed.fail(error)
                 throw error

@@ -45,8 +45,11 @@ final class RequesterHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is WireError {
-            self.stop(with: TransportError(.protocolViolation, "the peer sent a malformed frame", cause: error))
+        if let error = error as? WireError {
+            let reason = error.code == .stalledFrame
+                ? TransportError(.timedOut, "the peer stalled in the middle of a frame", cause: error)
+                : TransportError(.protocolViolation, "the peer sent a malformed frame", cause: error)
+            self.stop(with: reason)
             context.rejectMalformedInput(error)
         } else {
             self.stop(with: TransportError(.connectionClosed, "the connection failed", cause: error))

@@ -12,7 +12,9 @@ public import NIOCore
 /// chunks over loopback, that is faster than growing the cumulation buffer (which rounds
 /// 8 MiB + header up to 16 MiB), and a stored chunk pins no more memory than its size.
 ///
-/// A frame whose key exceeds ``WireLimits/maximumKeyLength`` is refused alone: its key and
+/// Large payloads are gathered only while a ``GatheringBudget`` shared by the decoders has
+/// room; beyond it they accumulate as they arrive. A frame whose key exceeds
+/// ``WireLimits/maximumKeyLength`` is refused alone: its key and
 /// payload are skipped as they arrive (never buffered) and a ``RefusedFrame`` goes up the
 /// pipeline as a user inbound event, so the connection can answer that request with an
 /// error and go on. A malformed header raises ``WireError``; the stream then cannot be
@@ -24,22 +26,47 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     private let parser: FrameParser
     /// Payloads at least this long that span reads are gathered into their own buffer.
     public let gatheringThreshold: Int
+    private let budget: GatheringBudget
+    private let frameTimeout: TimeAmount?
+    /// A payload being gathered, with the bytes still missing; its whole length is
+    /// reserved from the budget until it completes.
     private var gathering: (frame: Frame, missing: Int)?
     /// Bytes of a refused frame still to be skipped.
     private var skipping = 0
+    /// Fires if the frame under way does not complete within the frame timeout.
+    private var deadline: Scheduled<Void>?
 
-    /// Creates a decoder enforcing `limits`; `gatheringThreshold` defaults to 64 KiB.
-    public init(limits: WireLimits = .default, gatheringThreshold: Int = 64 << 10) {
+    /// Creates a decoder enforcing `limits`. Payloads of at least `gatheringThreshold`
+    /// bytes (default 64 KiB) that span reads are gathered into a buffer of their own size
+    /// while `budget` has room for them. With a `frameTimeout`, a frame that has begun
+    /// arriving must be whole within it, or the decoder raises
+    /// ``WireError/Code-swift.struct/stalledFrame`` (a peer trickling a frame, or stalled
+    /// in one, holds the connection's memory no longer).
+    public init(
+        limits: WireLimits = .default,
+        gatheringThreshold: Int = 64 << 10,
+        budget: GatheringBudget = .shared,
+        frameTimeout: TimeAmount? = nil
+    ) {
         self.parser = FrameParser(limits: limits)
         self.gatheringThreshold = max(gatheringThreshold, 1)
+        self.budget = budget
+        self.frameTimeout = frameTimeout
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        let (state, completed) = try self.step(context: context, buffer: &buffer)
+        self.watchDeadline(context: context, inFrame: self.gathering != nil || self.skipping > 0 || buffer.readableBytes > 0, restart: completed)
+        return state
+    }
+
+    /// One decoding step; `completed` when it passed a whole frame (or a refusal) on.
+    private mutating func step(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> (state: DecodingState, completed: Bool) {
         if self.skipping > 0 {
             let take = min(self.skipping, buffer.readableBytes)
             buffer.moveReaderIndex(forwardBy: take)
             self.skipping -= take
-            return self.skipping == 0 ? .continue : .needMoreData
+            return self.skipping == 0 ? (.continue, true) : (.needMoreData, false)
         }
         if var partial = self.gathering {
             // Drop the stored copy first, so the payload buffer is uniquely referenced
@@ -50,27 +77,54 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
             partial.missing -= take
             guard partial.missing == 0 else {
                 self.gathering = partial
-                return .needMoreData
+                return (.needMoreData, false)
             }
+            self.budget.release(partial.frame.payload.readableBytes)
             context.fireChannelRead(Self.wrapInboundOut(partial.frame))
-            return .continue
+            return (.continue, true)
         }
         switch try self.parser.next(&buffer) {
         case .frame(let frame):
             context.fireChannelRead(Self.wrapInboundOut(frame))
-            return .continue
+            return (.continue, true)
         case .refused(let refused, let skip):
             self.skipping = skip
             context.fireUserInboundEventTriggered(refused)
-            return .continue
+            return (.continue, skip == 0)
         case nil:
             break
         }
-        if let partial = try self.parser.beginGathering(&buffer, minimumPayloadLength: self.gatheringThreshold, allocator: context.channel.allocator) {
+        if let partial = try self.parser.beginGathering(&buffer, minimumPayloadLength: self.gatheringThreshold, budget: self.budget, allocator: context.channel.allocator) {
             self.gathering = partial
-            return .continue
+            return (.continue, false)
         }
-        return .needMoreData
+        return (.needMoreData, false)
+    }
+
+    /// Keeps a deadline on the frame under way: set when a frame begins, restarted when one
+    /// completes and another has begun, cancelled when none is under way.
+    private mutating func watchDeadline(context: ChannelHandlerContext, inFrame: Bool, restart: Bool) {
+        guard let timeout = self.frameTimeout else { return }
+        guard inFrame else {
+            self.deadline?.cancel()
+            self.deadline = nil
+            return
+        }
+        guard self.deadline == nil || restart else { return }
+        self.deadline?.cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.deadline = context.eventLoop.scheduleTask(in: timeout) {
+            bound.value.fireErrorCaught(WireError(.stalledFrame, "a frame did not arrive whole within \(timeout.nanoseconds / 1_000_000) ms"))
+        }
+    }
+
+    public mutating func decoderRemoved(context: ChannelHandlerContext) {
+        self.deadline?.cancel()
+        self.deadline = nil
+        if let partial = self.gathering {
+            self.gathering = nil
+            self.budget.release(partial.frame.payload.readableBytes + partial.missing)
+        }
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
@@ -80,6 +134,7 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
         }
         if let partial = self.gathering {
             self.gathering = nil
+            self.budget.release(partial.frame.payload.readableBytes + partial.missing)
             throw WireError(.truncatedFrame, "the stream ended \(partial.missing) bytes short of a payload")
         }
         if self.skipping > 0 {

@@ -66,18 +66,21 @@ public struct FrameParser: Sendable {
     /// payload of at least `minimumPayloadLength` bytes is not all there yet: consumes the
     /// header, the key (copied: it is small, and a slice would pin the received storage)
     /// and the payload bytes at hand, which go into a buffer from `allocator` with room
-    /// for the whole payload. Returns the frame and how many payload bytes are missing, or
-    /// nil, consuming nothing, when the frame is not such a frame.
+    /// for the whole payload, reserved from `budget`. Returns the frame and how many payload
+    /// bytes are missing, or nil, consuming nothing, when the frame is not such a frame or
+    /// the budget has no room for its payload.
     func beginGathering(
         _ buffer: inout ByteBuffer,
         minimumPayloadLength: Int,
+        budget: GatheringBudget,
         allocator: ByteBufferAllocator
     ) throws(WireError) -> (frame: Frame, missing: Int)? {
         guard let header = try self.header(in: buffer),
             header.refusal == nil,
             header.payloadLength >= minimumPayloadLength,
             buffer.readableBytes >= WireFormat.headerLength + header.keyLength,
-            buffer.readableBytes < header.frameLength
+            buffer.readableBytes < header.frameLength,
+            budget.reserve(header.payloadLength)
         else {
             return nil
         }

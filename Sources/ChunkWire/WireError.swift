@@ -13,6 +13,7 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
             case keyTooLong
             case payloadTooLarge
             case truncatedFrame
+            case stalledFrame
             case checksumMismatch
             case malformedMessage
         }
@@ -37,6 +38,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let payloadTooLarge = Code(.payloadTooLarge)
         /// The stream ended in the middle of a frame.
         public static let truncatedFrame = Code(.truncatedFrame)
+        /// A frame begun did not arrive whole within the receiver's frame timeout.
+        public static let stalledFrame = Code(.stalledFrame)
         /// The payload's CRC-32C differs from the header's; the frame's payload is not usable.
         public static let checksumMismatch = Code(.checksumMismatch)
         /// A well-framed payload does not hold the message its opcode promises.
@@ -51,6 +54,7 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
             case .keyTooLong: "key too long"
             case .payloadTooLarge: "payload too large"
             case .truncatedFrame: "truncated frame"
+            case .stalledFrame: "stalled frame"
             case .checksumMismatch: "checksum mismatch"
             case .malformedMessage: "malformed message"
             }

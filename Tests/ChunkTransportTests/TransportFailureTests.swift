@@ -183,4 +183,16 @@ struct TransportFailureTests {
         #expect(try await transport.request(getRequest("after")).payload == ByteBuffer(string: "after"))
         await stop()
     }
+
+    @Test("a client that stalls in the middle of a frame is dropped after the frame timeout")
+    func stalledClient() async throws {
+        let server = try await FrameServer.bind(responder: TestResponder(), configuration: TransportConfiguration(frameTimeout: .milliseconds(300)))
+        let raw = try await RawPeer.connect(port: server.port)
+        let frame = try WireFormat.contiguousBytes(of: Frame(.putChunk, requestID: 1, payload: ByteBuffer(repeating: 1, count: 1 << 20)))
+        let start = ContinuousClock.now
+        let answers = try await raw.exchange(frame.getSlice(at: 0, length: 10_000)!)
+        #expect(errorCode(of: answers) == .protocolViolation)
+        #expect(ContinuousClock.now - start < .seconds(5))
+        await server.close()
+    }
 }
