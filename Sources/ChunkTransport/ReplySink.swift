@@ -17,13 +17,17 @@ public final class ReplySink: Sendable {
     private let requestID: UInt64
     private let deliver: @Sendable (Frame) -> EventLoopFuture<Void>?
     private let state = Mutex(State())
+    /// Open while the connection can take more output.
+    public let output: OutputGate
 
     /// Creates a sink for request `requestID` that hands finished frames to `deliver`, in
     /// the order they are posted. `deliver` returns a future to wait on before sending
-    /// more (while the connection's buffers are full), or nil. Transport implementations
-    /// create sinks; responders only use them.
-    public init(requestID: UInt64, deliver: @escaping @Sendable (Frame) -> EventLoopFuture<Void>?) {
+    /// more (while the connection's buffers are full), or nil. `output` tells responders
+    /// whether the connection can take more now. Transport implementations create sinks;
+    /// responders only use them.
+    public init(requestID: UInt64, output: OutputGate = .alwaysOpen, deliver: @escaping @Sendable (Frame) -> EventLoopFuture<Void>?) {
         self.requestID = requestID
+        self.output = output
         self.deliver = deliver
     }
 

@@ -21,6 +21,10 @@ public struct TransportConfiguration: Sendable {
     /// closed (`WireError` `stalledFrame`): a peer that trickles a frame, or stalls in the
     /// middle of one, holds its memory no longer. nil turns the check off.
     public var frameTimeout: TimeAmount?
+    /// A responder drops a connection once this many bytes of its answers are written but
+    /// not yet taken by the socket: a requester that sends requests and never reads their
+    /// answers cannot make the responder buffer without bound. nil turns the limit off.
+    public var outputLimit: Int?
 
     /// Creates a configuration; the defaults suit loopback and data-centre networks.
     public init(
@@ -29,7 +33,8 @@ public struct TransportConfiguration: Sendable {
         pingInterval: TimeAmount? = .seconds(5),
         livenessTimeout: TimeAmount = .seconds(15),
         handshakeTimeout: TimeAmount = .seconds(10),
-        frameTimeout: TimeAmount? = .seconds(30)
+        frameTimeout: TimeAmount? = .seconds(30),
+        outputLimit: Int? = 256 << 20
     ) {
         self.limits = limits
         self.verifiesPayloadChecksums = verifiesPayloadChecksums
@@ -37,6 +42,7 @@ public struct TransportConfiguration: Sendable {
         self.livenessTimeout = livenessTimeout
         self.handshakeTimeout = handshakeTimeout
         self.frameTimeout = frameTimeout
+        self.outputLimit = outputLimit
     }
 
     /// The defaults described on each property.

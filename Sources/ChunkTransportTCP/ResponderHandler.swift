@@ -4,6 +4,13 @@ import NIOCore
 
 /// The serving end of a connection on its event loop: has a `FrameResponder` answer each
 /// request, answers pings, honours cancel frames, and refuses requests beyond the limit.
+///
+/// It keeps a requester that does not read from making it buffer without bound: while
+/// the connection's outbound buffer is above its high-water mark it reads no more requests
+/// and closes the connection's ``OutputGate`` (so responders pull no more data for it), and
+/// once the responses written but not yet taken by the socket pass the configuration's
+/// output limit, it drops the connection, as Redis drops a client past its output buffer
+/// limit.
 final class ResponderHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = Frame
@@ -14,6 +21,11 @@ final class ResponderHandler: ChannelInboundHandler {
     /// later one that reuses its id after a cancel.
     private var running: [UInt64: (serial: UInt64, replies: ReplySink)] = [:]
     private var nextSerial: UInt64 = 0
+    /// Open while the connection is writable.
+    private let output = OutputGate()
+    /// Payload bytes of responses written to the channel and not yet to the socket (those
+    /// large enough to be waited for, or written while the channel was unwritable).
+    private var unwrittenBytes = 0
 
     init(responder: any FrameResponder, configuration: TransportConfiguration) {
         self.responder = responder
@@ -46,6 +58,17 @@ final class ResponderHandler: ChannelInboundHandler {
             let message = ErrorMessage(.limitExceeded, refused.error.message)
             context.writeAndFlush(Self.wrapOutboundOut(message.frame(requestID: refused.requestID)), promise: nil)
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let isWritable = context.channel.isWritable
+        // Reading no more requests while the requester is not reading its answers.
+        context.channel.setOption(ChannelOptions.autoRead, value: isWritable).whenComplete { _ in }
+        if isWritable {
+            context.read()
+        }
+        self.output.set(open: isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -88,7 +111,7 @@ final class ResponderHandler: ChannelInboundHandler {
         let requestID = request.requestID
         let serial = self.nextSerial
         self.nextSerial += 1
-        let replies = ReplySink(requestID: requestID) { response in
+        let replies = ReplySink(requestID: requestID, output: self.output) { response in
             // Waiting for every small write would cost two thread hops per response, most
             // of a small chunk's latency. Large ones are waited for (the hops are cheap
             // beside their bytes), and small ones while the socket's buffer is full, so a
@@ -115,6 +138,21 @@ final class ResponderHandler: ChannelInboundHandler {
         if !response.flags.contains(.more), self.running[response.requestID]?.serial == serial {
             self.running.removeValue(forKey: response.requestID)
         }
+        guard let promise else {
+            channel.writeAndFlush(response, promise: nil)
+            return
+        }
+        let size = response.payload.readableBytes
+        self.unwrittenBytes += size
+        if let limit = self.configuration.outputLimit, self.unwrittenBytes > limit {
+            // The requester takes nothing: drop it rather than hold its answers. Its
+            // requests are cancelled when the channel goes inactive.
+            promise.fail(TransportError(.connectionClosed, "the requester read too little: \(self.unwrittenBytes) bytes of answers unwritten, over the limit of \(limit)"))
+            channel.close(promise: nil)
+            return
+        }
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        promise.futureResult.whenComplete { _ in handler.value.unwrittenBytes -= size }
         channel.writeAndFlush(response, promise: promise)
     }
 

@@ -6,9 +6,10 @@ import Synchronization
 /// One first-d read at the proxy, driven by the nodes' responses where they arrive, with
 /// no task or thread hop per chunk: each chunk is forwarded to the reader at once, a
 /// stripe's stragglers are cancelled as soon as k of its chunks have been forwarded, and
-/// the read ends when every stripe has k — or as soon as one stripe cannot reach k. The
-/// decisions are a ``FirstDReadStateMachine``'s; this class sends the fetches and carries
-/// out each decision after releasing its lock.
+/// the read ends when every stripe has k — or as soon as one stripe cannot reach k. A few
+/// stripes are fetched at a time, the next ones while the reader's connection can take
+/// more (its `OutputGate`). The decisions are a ``FirstDReadStateMachine``'s; this class
+/// sends the fetches and carries out each decision after releasing its lock.
 final class FirstDRead: Sendable {
     typealias Outcome = FirstDReadStateMachine.Outcome
 
@@ -16,6 +17,8 @@ final class FirstDRead: Sendable {
     private let replies: ReplySink
     private let onOutcome: @Sendable (Outcome) -> Void
     private let state: Mutex<FirstDReadStateMachine>
+    /// The way to each node, set by ``start(transports:)``.
+    private let transports = Mutex<[NodeID: any FrameTransport]>([:])
 
     /// Prepares the read of `record` for `replies`; `onOutcome` is called once with how
     /// it ended, after the last chunk was handed to `replies`.
@@ -30,11 +33,27 @@ final class FirstDRead: Sendable {
     /// node, nil for a node that is gone). The reader going away (a cancelled request)
     /// abandons the read and cancels every fetch still in flight.
     func start(transports: [NodeID: any FrameTransport]) {
+        self.transports.withLock { $0 = transports }
         self.replies.onCancel {
             self.perform(self.state.withLock { $0.abandon() })
         }
-        for (stripe, nodes) in self.record.placement.enumerated() {
-            for (chunk, node) in nodes.enumerated() {
+        self.fetchMore()
+    }
+
+    /// Sends the fetches of the stripes the window has room for, in rounds, unless another
+    /// thread is sending (it then sends these too).
+    private func fetchMore() {
+        var stripes = self.state.withLock { $0.startFetching() }
+        while let round = stripes {
+            self.fetch(round)
+            stripes = self.state.withLock { $0.continueFetching() }
+        }
+    }
+
+    private func fetch(_ stripes: Range<Int>) {
+        let transports = self.transports.withLock { $0 }
+        for stripe in stripes {
+            for (chunk, node) in self.record.placement[stripe].enumerated() {
                 guard let transport = transports[node] else {
                     self.arrive(stripe: stripe, chunk: chunk, .failure(TransportError(.connectionClosed, "node \(node) is gone")))
                     continue
@@ -57,6 +76,9 @@ final class FirstDRead: Sendable {
     private func perform(_ action: FirstDReadStateMachine.Action) {
         for pending in action.cancel {
             pending.cancel()
+        }
+        if action.fetchMore {
+            self.replies.output.whenOpen { self.fetchMore() }
         }
         guard action.post else { return }
         var isPoster = false

@@ -10,6 +10,12 @@ import NIOCore
 /// forwards them (``nextPostStep(isPoster:)``), so the reader gets them in the order they
 /// were decided even when answers arrive on several threads at once. The outcome is
 /// reported after the last chunk has been handed on.
+///
+/// At most ``window`` stripes are fetched at a time: a stripe's fetches start once an
+/// earlier stripe is complete (``startFetching()``), so a reader of a large object does
+/// not make the proxy hold more than a few stripes of it. One caller at a time sends
+/// fetches, and one that asks while another is sending leaves the work to it: answers that
+/// arrive inside `send` never nest another round of fetches.
 struct FirstDReadStateMachine {
     /// How a read ended.
     enum Outcome: Sendable, Equatable {
@@ -22,10 +28,12 @@ struct FirstDReadStateMachine {
     }
 
     /// What the caller does after an event: cancel these fetches, then — if `post` —
-    /// forward the outbox through ``nextPostStep(isPoster:)``.
+    /// forward the outbox through ``nextPostStep(isPoster:)``, and — if `fetchMore` — ask
+    /// for the next stripes (when the reader's connection can take more).
     struct Action {
         var cancel: [PendingRequest] = []
         var post = false
+        var fetchMore = false
     }
 
     /// One step of forwarding.
@@ -53,6 +61,13 @@ struct FirstDReadStateMachine {
     private var forwarded: [Int]
     private var failed: [Int]
     private var completeStripes = 0
+    /// Stripes whose fetches have started: 0 ..< this.
+    private var startedStripes = 0
+    /// Most stripes fetched at a time.
+    let window: Int
+    /// A caller is sending fetches; `isFetchWanted` asks it to look again when it is done.
+    private var isFetching = false
+    private var isFetchWanted = false
     private var outcome: Outcome?
     private var isOutcomeReported = false
     private var outbox: [(frame: Frame, final: Bool)] = []
@@ -60,7 +75,8 @@ struct FirstDReadStateMachine {
 
     /// A read of object version `version`, of `objectLength` bytes in stripes of k + r
     /// chunks, those of stripe `s` `chunkLengths[s]` bytes long.
-    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int]) {
+    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], window: Int = 4) {
+        self.window = max(window, 1)
         self.k = k
         self.r = r
         self.version = version
@@ -120,6 +136,7 @@ struct FirstDReadStateMachine {
         if self.forwarded[stripe] == self.k {
             self.completeStripes += 1
             action.cancel += self.stopFetches(of: stripe)
+            action.fetchMore = self.startedStripes < self.fetches.count
         }
         let final = self.completeStripes == self.forwarded.count
         self.outbox.append((frame, final))
@@ -127,6 +144,38 @@ struct FirstDReadStateMachine {
             action.cancel += self.conclude(.complete)
         }
         return action
+    }
+
+    /// The stripes whose fetches the caller sends now — as many as the window has room
+    /// for — after which it calls ``continueFetching()``; or nil if another caller is
+    /// sending (it will send these too).
+    mutating func startFetching() -> Range<Int>? {
+        guard !self.isFetching else {
+            self.isFetchWanted = true
+            return nil
+        }
+        self.isFetching = true
+        return self.takeStripesToFetch()
+    }
+
+    /// More stripes to send fetches for, if any were asked for meanwhile; nil when the
+    /// caller is done.
+    mutating func continueFetching() -> Range<Int>? {
+        guard self.isFetchWanted else {
+            self.isFetching = false
+            return nil
+        }
+        self.isFetchWanted = false
+        return self.takeStripesToFetch()
+    }
+
+    /// As many stripes as the window has room for; none once the read has an outcome.
+    private mutating func takeStripesToFetch() -> Range<Int> {
+        guard self.outcome == nil else { return self.startedStripes..<self.startedStripes }
+        let inFlight = self.startedStripes - self.completeStripes
+        let end = min(self.fetches.count, self.startedStripes + max(self.window - inFlight, 0))
+        defer { self.startedStripes = end }
+        return self.startedStripes..<end
     }
 
     /// The reader went away: the read ends and every fetch in flight is cancelled.

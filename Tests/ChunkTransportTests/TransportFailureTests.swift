@@ -3,6 +3,8 @@ import ChunkTransportInProcess
 import ChunkTransportTCP
 import ChunkWire
 import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
 
 /// A responder that corrupts its answers' checksums, to play a node with bad memory.
@@ -194,5 +196,52 @@ struct TransportFailureTests {
         #expect(errorCode(of: answers) == .protocolViolation)
         #expect(ContinuousClock.now - start < .seconds(5))
         await server.close()
+    }
+
+    @Test("a requester that never reads its answers is dropped at the output limit instead of being buffered for")
+    func neverReads() async throws {
+        let responder = BulkResponder()
+        let configuration = TransportConfiguration(outputLimit: 8 << 20)
+        let server = try await FrameServer.bind(responder: responder, configuration: configuration)
+        // A peer that sends requests and never reads: its receive window fills, then the
+        // server's socket buffer, then the server's outbound buffer.
+        let peer = try await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
+            .channelOption(.autoRead, value: false)
+            .connect(host: "127.0.0.1", port: server.port).get()
+        var requests = ByteBuffer()
+        for id in 1...300 {
+            requests.writeImmutableBuffer(try WireFormat.contiguousBytes(of: Frame(.getChunk, requestID: UInt64(id), key: ByteBuffer(string: "k"))))
+        }
+        try await peer.writeAndFlush(requests).get()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while responder.cancelled.withLock({ $0 }) == 0, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(responder.cancelled.withLock { $0 } > 0, "the server dropped the connection and cancelled what it was answering")
+        #expect(responder.answered.withLock { $0 } < 300, "it did not answer everything into a buffer")
+        try? await peer.close()
+        await server.close()
+    }
+}
+
+/// Answers every request with 8 responses of 1 MiB, waiting for room before each, and
+/// counts the requests answered in full and the ones cancelled part-way.
+private final class BulkResponder: FrameResponder {
+    let answered = Mutex(0)
+    let cancelled = Mutex(0)
+
+    func respond(to request: Frame, replies: ReplySink) {
+        replies.run { replies in
+            do {
+                for part in 0..<8 {
+                    try Task.checkCancellation()
+                    try await replies.send(Frame(.chunkData, payload: ByteBuffer(repeating: UInt8(part), count: 1 << 20)), final: part == 7)
+                }
+                self.answered.withLock { $0 += 1 }
+            } catch {
+                self.cancelled.withLock { $0 += 1 }
+                throw error
+            }
+        }
     }
 }

@@ -160,4 +160,21 @@ struct FirstDReadStateMachineTests {
         _ = wrongCoding.arrived(stripe: 0, chunk: 1, self.chunk(1, length: 5))
         #expect(self.drain(&wrongCoding).outcome == .lost(stripe: 0), "two unusable chunks are more than r = 1")
     }
+
+    @Test("stripes are fetched a window at a time: the next starts when one completes; none after the outcome")
+    func window() {
+        var machine = FirstDReadStateMachine(k: 2, r: 1, version: 7, objectLength: 1000, chunkLengths: Array(repeating: 4, count: 5), window: 2)
+        #expect(machine.startFetching() == 0..<2)
+        #expect(machine.startFetching() == nil, "a second caller leaves the sending to the first")
+        #expect(machine.continueFetching() == 2..<2, "it looks again: the window is full")
+        #expect(machine.continueFetching() == nil)
+        _ = machine.arrived(stripe: 1, chunk: 0, self.chunk(0))
+        let completing = machine.arrived(stripe: 1, chunk: 2, self.chunk(2))
+        #expect(completing.fetchMore)
+        #expect(machine.startFetching() == 2..<3)
+        #expect(machine.continueFetching() == nil)
+        _ = machine.arrived(stripe: 2, chunk: 0, .failure(TransportError(.connectionClosed, "gone")))
+        _ = machine.arrived(stripe: 2, chunk: 1, .failure(TransportError(.connectionClosed, "gone")))
+        #expect(machine.startFetching() == 3..<3, "a lost object fetches nothing more")
+    }
 }
