@@ -150,7 +150,7 @@ let package = Package(
 
         // MARK: Tests
 
-        .target(name: "TestSupport", dependencies: ["ChunkTransport", "ChunkWire", "ErasureCoding", "LocalFunctionPlatform"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ChunkTransport", "ChunkWire", "ErasureCoding", "LocalFunctionPlatform", nio, nioPosix], path: "Tests/TestSupport"),
         .testTarget(name: "ErasureCodingTests", dependencies: ["CISAL", "ErasureCoding", "TestSupport", nio]),
         .testTarget(
             name: "ChunkWireTests",

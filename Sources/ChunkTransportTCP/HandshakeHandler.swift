@@ -132,3 +132,34 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 }
+
+extension HandshakeHandler {
+    /// Judges a peer's hello on a port that requires `token`: a welcome for a hello that
+    /// carries it, an `unauthorized` error for anything else.
+    static func checkingHello(token: [UInt8]) -> (Frame) -> Verdict {
+        { frame in
+            do {
+                guard constantTimeEquals(try HelloMessage(from: frame).token, token) else {
+                    return .reject(reply: ErrorMessage(.unauthorized, "the hello's token is not accepted"), error: TransportError(.rejected, "bad token"))
+                }
+                return .accept(reply: Frame(.welcome, payloadChecksum: 0))
+            } catch {
+                return .reject(reply: ErrorMessage(.unauthorized, "the first frame must be a hello: \(error)"), error: TransportError(.rejected, "no hello", cause: error))
+            }
+        }
+    }
+
+    /// Judges the answer to this side's hello: a welcome goes on; an error or anything
+    /// else ends the connection with a `TransportError` (`rejected` for a refusal).
+    static func expectingWelcome(_ frame: Frame) -> Verdict {
+        switch frame.opcode {
+        case .welcome:
+            return .accept(reply: nil)
+        case .error:
+            let reason = (try? ErrorMessage(from: frame))?.description ?? "an unreadable error frame"
+            return .reject(reply: nil, error: TransportError(.rejected, "the hello was refused: \(reason)"))
+        default:
+            return .reject(reply: nil, error: TransportError(.protocolViolation, "expected a welcome, got \(frame.opcode)"))
+        }
+    }
+}

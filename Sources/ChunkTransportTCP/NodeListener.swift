@@ -44,17 +44,9 @@ public final class NodeListener: Sendable {
                 opening: nil,
                 timeout: configuration.handshakeTimeout,
                 successor: requester,
-                completion: registered
-            ) { frame in
-                do {
-                    guard constantTimeEquals(try HelloMessage(from: frame).token, token) else {
-                        return .reject(reply: ErrorMessage(.unauthorized, "the hello's token is not accepted"), error: TransportError(.rejected, "bad token"))
-                    }
-                    return .accept(reply: Frame(.welcome, payloadChecksum: 0))
-                } catch {
-                    return .reject(reply: ErrorMessage(.unauthorized, "the first frame must be a hello: \(error)"), error: TransportError(.rejected, "no hello", cause: error))
-                }
-            }
+                completion: registered,
+                examine: HandshakeHandler.checkingHello(token: token)
+            )
             let boundRequester = NIOLoopBound(requester, eventLoop: channel.eventLoop)
             registered.futureResult.whenSuccess { frame in
                 // The handshake accepted this frame, so it holds a valid hello.

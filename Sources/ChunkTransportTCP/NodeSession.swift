@@ -31,18 +31,9 @@ public final class NodeSession: Sendable {
                 opening: hello.frame(),
                 timeout: configuration.handshakeTimeout,
                 successor: ResponderHandler(responder: responder, configuration: configuration),
-                completion: welcomed
-            ) { frame in
-                switch frame.opcode {
-                case .welcome:
-                    return .accept(reply: nil)
-                case .error:
-                    let reason = (try? ErrorMessage(from: frame))?.description ?? "an unreadable error frame"
-                    return .reject(reply: nil, error: TransportError(.rejected, "the proxy refused the hello: \(reason)"))
-                default:
-                    return .reject(reply: nil, error: TransportError(.protocolViolation, "expected a welcome, got \(frame.opcode)"))
-                }
-            }
+                completion: welcomed,
+                examine: HandshakeHandler.expectingWelcome
+            )
             do {
                 try channel.pipeline.syncOperations.addFraming(configuration, then: handshake)
             } catch {

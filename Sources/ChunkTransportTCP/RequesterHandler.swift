@@ -124,7 +124,8 @@ final class RequesterHandler: ChannelInboundHandler {
         switch frame.opcode {
         case .error:
             let message = (try? ErrorMessage(from: frame)) ?? ErrorMessage(.protocolViolation, "unreadable error frame")
-            self.close(with: TransportError(.protocolViolation, "the peer ended the connection", cause: message))
+            let code: TransportError.Code = message.code == .unauthorized ? .rejected : .protocolViolation
+            self.close(with: TransportError(code, "the peer ended the connection", cause: message))
         case .ping:
             context.writeAndFlush(Self.wrapOutboundOut(Frame(.pong, payloadChecksum: 0)), promise: nil)
         default:

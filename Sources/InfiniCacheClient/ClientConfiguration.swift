@@ -20,6 +20,8 @@ public struct ClientConfiguration: Sendable {
     /// The proxies' limits on objects (chunk length, stripes): a put outside them is
     /// refused before anything is sent.
     public var objectLimits: ObjectLimits
+    /// The token proxies that require one expect in a client's hello; nil sends none.
+    public var token: [UInt8]?
 
     /// Creates a configuration; the defaults are the paper's 10 + 2 with 8 MiB chunks.
     public init(
@@ -29,7 +31,8 @@ public struct ClientConfiguration: Sendable {
         timeout: Duration = .seconds(30),
         connectionsPerProxy: Int = 2,
         transport: TransportConfiguration = TransportConfiguration(verifiesPayloadChecksums: false),
-        objectLimits: ObjectLimits = .default
+        objectLimits: ObjectLimits = .default,
+        token: [UInt8]? = nil
     ) {
         self.dataChunkCount = dataChunkCount
         self.parityChunkCount = parityChunkCount
@@ -38,5 +41,6 @@ public struct ClientConfiguration: Sendable {
         self.connectionsPerProxy = max(1, connectionsPerProxy)
         self.transport = transport
         self.objectLimits = objectLimits
+        self.token = token
     }
 }

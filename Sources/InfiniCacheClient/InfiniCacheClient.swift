@@ -45,13 +45,13 @@ public final class InfiniCacheClient: Sendable {
             for endpoint in endpoints {
                 var connections: [any FrameTransport] = []
                 for _ in 0..<configuration.connectionsPerProxy {
-                    connections.append(try await ProxyConnection.connect(host: endpoint.host, port: endpoint.port, configuration: configuration.transport))
+                    connections.append(try await ProxyConnection.connect(host: endpoint.host, port: endpoint.port, token: configuration.token, configuration: configuration.transport))
                 }
                 proxies.append(connections)
             }
         } catch {
             for connection in proxies.joined() { await connection.close() }
-            throw InfiniCacheError(.proxyUnreachable, "cannot connect to the proxies", cause: error)
+            throw Self.translate(error)
         }
         return try InfiniCacheClient(proxies: proxies, configuration: configuration)
     }
@@ -206,6 +206,8 @@ public final class InfiniCacheClient: Sendable {
     static func translate(_ error: any Error) -> InfiniCacheError {
         switch error {
         case let error as InfiniCacheError: error
+        case let error as TransportError where error.code == .rejected:
+            InfiniCacheError(.rejected, "the proxy refused this client: its token is missing or wrong", cause: error)
         case let error as TransportError: InfiniCacheError(.proxyUnreachable, "the proxy connection failed", cause: error)
         case let error as WireError: InfiniCacheError(.protocolError, "the proxy sent a bad frame", cause: error)
         default: InfiniCacheError(.protocolError, "unexpected failure", cause: error)

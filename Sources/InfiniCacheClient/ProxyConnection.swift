@@ -20,22 +20,24 @@ final class ProxyConnection: FrameTransport {
 
     private let host: String
     private let port: Int
+    private let token: [UInt8]?
     private let configuration: TransportConfiguration
     private let state: Mutex<State>
 
-    private init(host: String, port: Int, configuration: TransportConfiguration, connection: FrameConnection) {
+    private init(host: String, port: Int, token: [UInt8]?, configuration: TransportConfiguration, connection: FrameConnection) {
         self.host = host
         self.port = port
+        self.token = token
         self.configuration = configuration
         self.state = Mutex(.connected(connection))
     }
 
-    /// Connects to the proxy at `host`:`port`.
+    /// Connects to the proxy at `host`:`port`, presenting `token` if given.
     ///
-    /// - Throws: `TransportError` if it cannot be reached.
-    static func connect(host: String, port: Int, configuration: TransportConfiguration) async throws -> ProxyConnection {
-        let connection = try await FrameClient.connect(host: host, port: port, configuration: configuration)
-        return ProxyConnection(host: host, port: port, configuration: configuration, connection: connection)
+    /// - Throws: `TransportError` if it cannot be reached or refuses the token.
+    static func connect(host: String, port: Int, token: [UInt8]? = nil, configuration: TransportConfiguration) async throws -> ProxyConnection {
+        let connection = try await FrameClient.connect(host: host, port: port, token: token, configuration: configuration)
+        return ProxyConnection(host: host, port: port, token: token, configuration: configuration, connection: connection)
     }
 
     func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
@@ -104,7 +106,7 @@ final class ProxyConnection: FrameTransport {
         Task {
             let result: Result<FrameConnection, any Error>
             do {
-                result = .success(try await FrameClient.connect(host: self.host, port: self.port, configuration: self.configuration))
+                result = .success(try await FrameClient.connect(host: self.host, port: self.port, token: self.token, configuration: self.configuration))
             } catch {
                 result = .failure(error)
             }

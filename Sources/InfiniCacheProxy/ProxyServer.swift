@@ -27,9 +27,11 @@ public final class ProxyServer: Service, Sendable {
 
     /// Binds both ports on `host`. Clients are served by `clientResponder` (the proxy
     /// itself by default; a serverless deployment puts its lifecycle's responder in front
-    /// of it). The proxy relays payloads without verifying them (the node and the client
-    /// do), unless `clientConfiguration` says otherwise; replies from nodes are verified
-    /// so a corrupt chunk is never forwarded.
+    /// of it); with a `clientToken`, a client must open its connection with a hello that
+    /// carries it, or it is refused and disconnected. Nodes must present `token`. The
+    /// proxy relays payloads without verifying them (the node and the client do), unless
+    /// `clientConfiguration` says otherwise; replies from nodes are verified so a corrupt
+    /// chunk is never forwarded.
     ///
     /// - Throws: `TransportError` with code `connectFailed` if a port cannot be bound.
     public static func start(
@@ -39,10 +41,11 @@ public final class ProxyServer: Service, Sendable {
         clientPort: Int = 0,
         nodePort: Int = 0,
         token: [UInt8],
+        clientToken: [UInt8]? = nil,
         clientConfiguration: TransportConfiguration = TransportConfiguration(verifiesPayloadChecksums: false),
         nodeConfiguration: TransportConfiguration = .default
     ) async throws -> ProxyServer {
-        let clientServer = try await FrameServer.bind(host: host, port: clientPort, responder: clientResponder ?? proxy, configuration: clientConfiguration)
+        let clientServer = try await FrameServer.bind(host: host, port: clientPort, responder: clientResponder ?? proxy, token: clientToken, configuration: clientConfiguration)
         do {
             let nodeListener = try await NodeListener.bind(host: host, port: nodePort, token: token, configuration: nodeConfiguration) { node in
                 let id = proxy.addNode(functionID: node.hello.functionID, capacity: Int(clamping: min(node.hello.memoryCapacity, 1 << 50)), transport: node.connection)

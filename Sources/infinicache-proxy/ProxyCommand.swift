@@ -33,6 +33,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Seconds an upload may take before its chunks are dropped.")
     var uploadTimeout = 120
 
+    @Option(help: "Shared secret clients must present in a hello before any request; defaults to $INFINICACHE_CLIENT_TOKEN. Without one, any process that reaches the client port may read, write and delete every key.")
+    var clientToken: String?
+
     @OptionGroup var service: ServiceOptions
 
     @OptionGroup(title: "Serverless functions") var functions: FunctionOptions
@@ -54,6 +57,7 @@ struct ProxyCommand: AsyncParsableCommand {
     ///   bound, `PlatformError` if `infinicache-node` is missing.
     func buildApplication(executables: URL, logger: Logger) async throws -> ProxyApplication {
         let token = try self.service.resolvedToken()
+        let clientToken = (self.clientToken ?? ProcessInfo.processInfo.environment["INFINICACHE_CLIENT_TOKEN"]).flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
         let serverless = try await self.functions.deploy(proxy: proxy, executables: executables, logger: logger)
         let server = try await ProxyServer.start(
@@ -62,7 +66,8 @@ struct ProxyCommand: AsyncParsableCommand {
             host: self.host,
             clientPort: self.clientPort,
             nodePort: self.nodePort,
-            token: token
+            token: token,
+            clientToken: clientToken
         )
         // A service group stops its services in reverse order: the lifecycle's schedules
         // first, then the platform (its instances), then the ports.

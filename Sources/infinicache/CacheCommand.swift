@@ -31,8 +31,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Seconds before an operation times out.")
     var timeout = 60
 
+    @Option(help: "The token the proxy requires of clients, if it requires one; defaults to $INFINICACHE_CLIENT_TOKEN.")
+    var token: String?
+
     func connect() async throws -> InfiniCacheClient {
-        let configuration = ClientConfiguration(dataChunkCount: self.dataChunks, parityChunkCount: self.parityChunks, timeout: .seconds(self.timeout))
+        let token = (self.token ?? ProcessInfo.processInfo.environment["INFINICACHE_CLIENT_TOKEN"]).flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        let configuration = ClientConfiguration(dataChunkCount: self.dataChunks, parityChunkCount: self.parityChunks, timeout: .seconds(self.timeout), token: token)
         return try await InfiniCacheClient.connect(to: [(host: self.host, port: self.port)], configuration: configuration)
     }
 }

@@ -5,6 +5,7 @@ import ChunkWire
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 import Testing
 
 /// A responder that corrupts its answers' checksums, to play a node with bad memory.

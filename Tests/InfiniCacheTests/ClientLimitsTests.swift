@@ -2,11 +2,14 @@ import ChunkTransport
 import ChunkTransportTCP
 import ChunkWire
 @testable import InfiniCacheClient
+import InfiniCacheProxy
+import InfiniCacheStatistics
 import InfiniCacheTesting
 import NIOCore
+import TestSupport
 import Testing
 
-@Suite("Client limits and connections")
+@Suite("Client limits, connections and tokens")
 struct ClientLimitsTests {
     private func isRejected(_ error: any Error, naming text: String) -> Bool {
         guard let error = error as? InfiniCacheError, error.code == .rejected else { return false }
@@ -53,6 +56,38 @@ struct ClientLimitsTests {
         #expect(connection.currentConnection !== first)
         await connection.close()
         await #expect(throws: TransportError.self) { _ = try await connection.request(Frame(.stats)) }
+        await server.close()
+    }
+}
+
+extension ClientLimitsTests {
+    @Test("a proxy that requires a client token refuses clients without it, with a typed error, and serves those with it")
+    func clientToken() async throws {
+        let proxy = InfiniCacheProxy()
+        let server = try await ProxyServer.start(proxy: proxy, token: Array("nodes".utf8), clientToken: Array("clients".utf8))
+        let endpoint = [(host: "127.0.0.1", port: server.clientPort)]
+        // A wrong token is refused at once; a client without one learns at its first call.
+        await #expect {
+            _ = try await InfiniCacheClient.connect(to: endpoint, configuration: ClientConfiguration(token: Array("guess".utf8)))
+        } throws: { error in
+            (error as? InfiniCacheError)?.code == .rejected
+        }
+        let anonymous = try await InfiniCacheClient.connect(to: endpoint)
+        await #expect {
+            _ = try await anonymous.statistics()
+        } throws: { error in
+            (error as? InfiniCacheError)?.code == .rejected
+        }
+        await anonymous.close()
+        // A peer that skips the hello gets an unauthorized error frame, and nothing else.
+        let raw = try await RawPeer.connect(port: server.clientPort)
+        let answers = try await raw.exchange(try WireFormat.contiguousBytes(of: Frame(.stats, requestID: 1)))
+        #expect(answers.map(\.opcode) == [.error])
+        #expect(answers.first.map { try? ErrorMessage(from: $0).code } == .unauthorized)
+
+        let client = try await InfiniCacheClient.connect(to: endpoint, configuration: ClientConfiguration(token: Array("clients".utf8)))
+        #expect(try await client.statistics().objects == 0)
+        await client.close()
         await server.close()
     }
 }
