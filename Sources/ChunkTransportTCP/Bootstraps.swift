@@ -1,6 +1,7 @@
 import ChunkTransport
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Binds a listener whose accepted connections `setUp` prepares on their event loop (it
 /// installs the framing and the connection's logic). The socket options are the ones every
@@ -24,8 +25,11 @@ func listen(
     }
 }
 
-/// Connects to `host`:`port` and runs `setUp` on the new channel's event loop to install
-/// the framing and the connection's logic; if that fails the channel is closed.
+/// Connects to `host`:`port`, with `setUp` installing the framing and the connection's
+/// logic as the channel is initialised, on its event loop, before it connects: a node's
+/// hello leaves the moment the connection is up, however busy the caller's threads are
+/// (when set-up waited for the connecting task to resume, a starved task let the peer's
+/// handshake deadline pass first).
 func dial<Result: Sendable>(
     host: String,
     port: Int,
@@ -33,19 +37,23 @@ func dial<Result: Sendable>(
     group: any EventLoopGroup,
     setUp: @escaping @Sendable (any Channel) throws -> Result
 ) async throws -> Result {
+    let prepared = Mutex<Result?>(nil)
     let bootstrap = ClientBootstrap(group: group)
         .channelOption(.socketOption(.tcp_nodelay), value: 1)
         .connectTimeout(configuration.handshakeTimeout)
-    let channel: any Channel
+        .channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let result = try setUp(channel)
+                prepared.withLock { $0 = result }
+            }
+        }
     do {
-        channel = try await bootstrap.connect(host: host, port: port).get()
+        _ = try await bootstrap.connect(host: host, port: port).get()
     } catch {
         throw TransportError(.connectFailed, "cannot reach \(host):\(port)", cause: error)
     }
-    do {
-        return try await channel.eventLoop.submit { try setUp(channel) }.get()
-    } catch {
-        try? await channel.close()
-        throw TransportError(.connectFailed, "cannot set up the connection to \(host):\(port)", cause: error)
+    guard let result = prepared.withLock({ $0 }) else {
+        throw TransportError(.connectFailed, "the connection to \(host):\(port) was not set up")
     }
+    return result
 }
