@@ -137,6 +137,13 @@ let package = Package(
         .executableTarget(name: "infinicache", dependencies: ["InfiniCacheClient", "InfiniCacheStatistics", argumentParser, nio]),
         .executableTarget(name: "infinicache-fuzz-wire", dependencies: ["ChunkWire", nio]),
         .executableTarget(
+            name: "infinicache-fuzz-proxy",
+            dependencies: [
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "InfiniCacheNode", "InfiniCacheProxy",
+                "InfiniCacheStatistics", logging, nio,
+            ]
+        ),
+        .executableTarget(
             name: "infinicache-bench",
             dependencies: [
                 "CISAL", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",

@@ -21,6 +21,11 @@ struct ProxyState: Sendable {
     private var nodes = NodePool()
     private var committed: [ByteBuffer: ObjectRecord] = [:]
     private var uploads: [VersionID: Upload] = [:]
+    /// Uploads in the order they began, which is the order of their deadlines (each is its
+    /// start plus the same timeout; starts read before the lock may be out of order by
+    /// microseconds): expiry looks at the front only, and drops there the entries of
+    /// uploads that already finished, so each upload costs O(1) to expire.
+    private var uploadOrder = CircularBuffer<VersionID>()
     private var readers: [VersionID: Int] = [:]
     /// Versions replaced or evicted while being read: deleted when the last reader ends.
     private var retired: [VersionID: ObjectRecord] = [:]
@@ -121,6 +126,7 @@ struct ProxyState: Sendable {
             chunkLengths: chunkLengths
         )
         self.uploads[record.id] = Upload(record: record, deadline: now + self.uploadTimeout)
+        self.uploadOrder.append(record.id)
         return .success((record, deletions))
     }
 
@@ -270,9 +276,13 @@ struct ProxyState: Sendable {
 
     private mutating func expireUploads(now: ContinuousClock.Instant) -> [Deletion] {
         var deletions: [Deletion] = []
-        for (id, upload) in self.uploads where upload.deadline < now {
-            self.uploads[id] = nil
-            deletions += self.release(upload.record)
+        while let id = self.uploadOrder.first {
+            if let upload = self.uploads[id] {
+                guard upload.deadline < now else { break }
+                self.uploads[id] = nil
+                deletions += self.release(upload.record)
+            }
+            self.uploadOrder.removeFirst()
         }
         return deletions
     }

@@ -117,8 +117,7 @@ struct TransportFailureTests {
                 }
             }
         }
-        var nodes = registrations.makeAsyncIterator()
-        let node = try #require(await nodes.next())
+        let node = try await firstRegistration(registrations)
         let start = ContinuousClock.now
         await #expect {
             _ = try await node.connection.request(getRequest("lost"))
@@ -140,8 +139,7 @@ struct TransportFailureTests {
             // Says hello, then reads and never answers, not even pings.
             _ = try? await raw.exchange(try WireFormat.contiguousBytes(of: hello.frame()))
         }
-        var nodes = registrations.makeAsyncIterator()
-        let node = try #require(await nodes.next())
+        let node = try await firstRegistration(registrations)
         let start = ContinuousClock.now
         await #expect {
             _ = try await node.connection.request(getRequest("anyone?"))

@@ -93,3 +93,21 @@ func registeringListener(configuration: TransportConfiguration = .default) async
     let listener = try await NodeListener.bind(token: LoopbackPair.token, configuration: configuration) { continuation.yield($0) }
     return (listener, registrations)
 }
+
+/// The first node `registrations` yields. Throws if none registers within `limit`: a peer
+/// whose hello misses the listener's handshake deadline (a starved task can be that late)
+/// is never registered, and waiting on the stream alone would then never end.
+func firstRegistration(_ registrations: AsyncStream<RegisteredNode>, within limit: Duration = .seconds(30)) async throws -> RegisteredNode {
+    try await withThrowingTaskGroup(of: RegisteredNode?.self) { group in
+        group.addTask { await registrations.first { _ in true } }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let node = try await group.next() ?? nil else {
+            throw TransportError(.timedOut, "no node registered within \(limit)")
+        }
+        return node
+    }
+}

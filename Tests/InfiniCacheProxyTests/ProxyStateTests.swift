@@ -121,6 +121,28 @@ struct ProxyStateTests {
         #expect(afterExpiry == nil)
     }
 
+    @Test("uploads expire in the order they began, only past their deadline; finished ones never expire")
+    func expiryOrder() throws {
+        var state = self.state(nodes: 3, uploadTimeout: .seconds(1))
+        let stale = try state.beginUpload(key: ByteBuffer(string: "stale"), layout: self.layout(10), now: self.start).get().record
+        // Many uploads finish in between: their entries are passed over, not expired.
+        var finished: [ObjectRecord] = []
+        for index in 0..<300 {
+            finished.append(try self.store("finished-\(index)", length: 10, in: &state))
+        }
+        let aborted = try state.beginUpload(key: ByteBuffer(string: "aborted"), layout: self.layout(10), now: self.start).get().record
+        #expect(state.abortUpload(aborted.id).count == 3)
+        let pending = try state.beginUpload(key: ByteBuffer(string: "pending"), layout: self.layout(10), now: self.start + .milliseconds(500)).get().record
+        let next = try state.beginUpload(key: ByteBuffer(string: "next"), layout: self.layout(10), now: self.start + .milliseconds(1200)).get()
+        #expect(Set(next.evicted.map(\.version)) == [stale.id], "only the upload past its deadline is dropped")
+        #expect(state.uploadTarget(pending.id, stripe: 0, chunk: 0, length: 5) != nil, "an upload within its deadline stays")
+        for record in finished {
+            #expect(state.record(for: record.key)?.version == record.version)
+        }
+        let late = try state.beginUpload(key: ByteBuffer(string: "late"), layout: self.layout(10), now: self.start + .seconds(4)).get()
+        #expect(Set(late.evicted.map(\.version)) == [pending.id, next.record.id])
+    }
+
     @Test("a reader that finds the object lost removes it, once")
     func lost() throws {
         var state = self.state(nodes: 3)

@@ -140,7 +140,10 @@ struct ServerlessLifecycleTests {
         } else {
             await #expect { _ = try await read.value } throws: { self.isLost($0) }
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Alone this takes under a second. The bound only tells "ended" from "waited on a
+        // request that never ends": with both cores busy, other suites' CPU-bound tests
+        // hold the two-thread task pool and stretched it to 7.7 s.
+        #expect(ContinuousClock.now - started < .seconds(30))
         await cluster.stop()
     }
 
