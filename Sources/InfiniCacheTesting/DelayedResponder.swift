@@ -7,16 +7,23 @@ public import ChunkWire
 public struct DelayedResponder: FrameResponder {
     private let base: any FrameResponder
     private let delay: Duration
+    private let opcodes: Set<Opcode>?
 
-    /// Wraps `base`, handing it each request `delay` late.
-    public init(base: any FrameResponder, delay: Duration) {
+    /// Wraps `base`, handing it each request `delay` late — only requests of `opcodes`,
+    /// when given (a node that stores promptly and is slow to read, say), the others at once.
+    public init(base: any FrameResponder, delay: Duration, opcodes: Set<Opcode>? = nil) {
         self.base = base
         self.delay = delay
+        self.opcodes = opcodes
     }
 
     /// Hands `request` to the wrapped responder after the delay, unless the request is
     /// cancelled first; from then on the wrapped responder answers it.
     public func respond(to request: Frame, replies: ReplySink) {
+        guard self.opcodes?.contains(request.opcode) ?? true else {
+            self.base.respond(to: request, replies: replies)
+            return
+        }
         let delayed = Task {
             try await Task.sleep(for: self.delay)
             self.base.respond(to: request, replies: replies)

@@ -1,7 +1,7 @@
 import ChunkTransport
 import ChunkTransportInProcess
 import ChunkTransportTCP
-import ChunkWire
+public import ChunkWire
 public import InfiniCacheClient
 public import InfiniCacheNode
 public import InfiniCacheProxy
@@ -47,19 +47,21 @@ public final class LocalCluster: Sendable {
 
     /// Starts a cluster of `nodeCount` nodes holding `nodeCapacity` bytes each, which
     /// registered as `node-0` onwards. `respondDelays[i]`, when given, makes node `i` a
-    /// straggler (a ``DelayedResponder`` around it).
+    /// straggler (a ``DelayedResponder`` around it) for requests of `delayedOpcodes`
+    /// (all when nil).
     public static func start(
         wiring: Wiring,
         nodeCount: Int = 12,
         nodeCapacity: Int = 1 << 30,
         client configuration: ClientConfiguration = ClientConfiguration(),
-        respondDelays: [Int: Duration] = [:]
+        respondDelays: [Int: Duration] = [:],
+        delayedOpcodes: Set<Opcode>? = nil
     ) async throws -> LocalCluster {
         let logger = Logger(label: "infinicache.cluster")
         let proxy = InfiniCacheProxy(logger: logger)
         let nodes = (0..<nodeCount).map { _ in CacheNode(capacity: nodeCapacity, logger: logger) }
         func responder(_ index: Int) -> any FrameResponder {
-            respondDelays[index].map { DelayedResponder(base: nodes[index], delay: $0) } ?? nodes[index]
+            respondDelays[index].map { DelayedResponder(base: nodes[index], delay: $0, opcodes: delayedOpcodes) } ?? nodes[index]
         }
         switch wiring {
         case .inProcess:

@@ -4,6 +4,7 @@ import ChunkWire
 import NIOCore
 import NIOPosix
 import Synchronization
+import TestSupport
 
 /// A responder for tests: `getChunk` answers with the request's key as payload after an
 /// optional delay; `putChunk` echoes its payload back in a chunkData; a `getChunk` whose
@@ -98,16 +99,8 @@ func registeringListener(configuration: TransportConfiguration = .default) async
 /// whose hello misses the listener's handshake deadline (a starved task can be that late)
 /// is never registered, and waiting on the stream alone would then never end.
 func firstRegistration(_ registrations: AsyncStream<RegisteredNode>, within limit: Duration = .seconds(30)) async throws -> RegisteredNode {
-    try await withThrowingTaskGroup(of: RegisteredNode?.self) { group in
-        group.addTask { await registrations.first { _ in true } }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let node = try await group.next() ?? nil else {
-            throw TransportError(.timedOut, "no node registered within \(limit)")
-        }
-        return node
+    guard let node = try await within(limit, { await registrations.first { _ in true } }) else {
+        throw TransportError(.connectionClosed, "the listener closed before a node registered")
     }
+    return node
 }

@@ -43,3 +43,27 @@ public func poll(attempts: Int, every interval: Duration, until condition: () ->
     }
     return condition()
 }
+
+/// `body` took longer than its time limit.
+public struct TimeLimitExceeded: Error, CustomStringConvertible {
+    public let limit: Duration
+    public var description: String { "no result within \(self.limit)" }
+}
+
+/// The result of `body`, which is cancelled and throws ``TimeLimitExceeded`` if it has
+/// not finished within `limit`: a test that waits for something that may never happen
+/// fails instead of hanging the run.
+public func within<Value: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    try await withThrowingTaskGroup(of: Value?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let value = try await group.next() ?? nil else {
+            throw TimeLimitExceeded(limit: limit)
+        }
+        return value
+    }
+}
