@@ -134,13 +134,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "infinicache", dependencies: ["InfiniCacheClient", "InfiniCacheStatistics", argumentParser, nio]),
-        .executableTarget(name: "infinicache-fuzz-wire", dependencies: ["ChunkWire", nio]),
+        .executableTarget(name: "infinicache", dependencies: ["InfiniCacheClient", "InfiniCacheCommandSupport", "InfiniCacheStatistics", argumentParser, nio]),
+        .target(name: "FuzzTargetSupport"),
+        .executableTarget(name: "infinicache-fuzz-wire", dependencies: ["ChunkWire", "FuzzTargetSupport", nio]),
         .executableTarget(
             name: "infinicache-fuzz-proxy",
             dependencies: [
-                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "InfiniCacheNode", "InfiniCacheProxy",
-                "InfiniCacheStatistics", logging, nio,
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "FuzzTargetSupport", "InfiniCacheNode",
+                "InfiniCacheProxy", "InfiniCacheStatistics", logging, nio,
             ]
         ),
         .executableTarget(

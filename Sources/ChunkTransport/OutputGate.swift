@@ -24,7 +24,9 @@ public final class OutputGate: Sendable {
         self.state.withLock { $0.isOpen }
     }
 
-    /// Runs `action` once the gate is open: at once if it is.
+    /// Runs `action` once the gate is open: at once, on the caller's thread, if it is;
+    /// otherwise on the thread that opens it (a transport's event loop), after the gate's
+    /// lock is released. `action` must not block, and may find the gate closed again.
     public func whenOpen(_ action: @escaping @Sendable () -> Void) {
         let now = self.state.withLock { state in
             if !state.isOpen {

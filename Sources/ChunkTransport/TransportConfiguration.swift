@@ -24,7 +24,13 @@ public struct TransportConfiguration: Sendable {
     /// A responder drops a connection once this many bytes of its answers are written but
     /// not yet taken by the socket: a requester that sends requests and never reads their
     /// answers cannot make the responder buffer without bound. nil turns the limit off.
+    /// (A cache node's session to its proxy never applies it.)
     public var outputLimit: Int?
+    /// A responder drops a connection whose requester has taken none of its answers for
+    /// this long while some wait to be written (its socket stays full): work paused for
+    /// it — a read waiting to fetch its next stripes — is not held forever. nil turns the
+    /// check off. (A cache node's session to its proxy never applies it.)
+    public var outputStallTimeout: TimeAmount?
 
     /// Creates a configuration; the defaults suit loopback and data-centre networks.
     public init(
@@ -34,7 +40,8 @@ public struct TransportConfiguration: Sendable {
         livenessTimeout: TimeAmount = .seconds(15),
         handshakeTimeout: TimeAmount = .seconds(10),
         frameTimeout: TimeAmount? = .seconds(30),
-        outputLimit: Int? = 256 << 20
+        outputLimit: Int? = 256 << 20,
+        outputStallTimeout: TimeAmount? = .seconds(60)
     ) {
         self.limits = limits
         self.verifiesPayloadChecksums = verifiesPayloadChecksums
@@ -43,6 +50,7 @@ public struct TransportConfiguration: Sendable {
         self.handshakeTimeout = handshakeTimeout
         self.frameTimeout = frameTimeout
         self.outputLimit = outputLimit
+        self.outputStallTimeout = outputStallTimeout
     }
 
     /// The defaults described on each property.

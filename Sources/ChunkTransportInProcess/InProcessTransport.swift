@@ -39,11 +39,8 @@ public final class InProcessTransport: FrameTransport {
     }
 
     public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        do {
-            try request.checkLimits(self.limits)
-        } catch {
-            onResponse(.failure(error))
-            return PendingRequest {}
+        if let refused = PendingRequest.refused(request, over: self.limits, onResponse: onResponse) {
+            return refused
         }
         let requestID: UInt64? = self.state.withLock { state in
             guard state.isOpen else { return nil }

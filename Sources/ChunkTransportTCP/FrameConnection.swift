@@ -38,11 +38,8 @@ public final class FrameConnection: FrameTransport {
     /// Sends `request`; one that exceeds the connection's limits (the peer would refuse
     /// it) fails at once with a `WireError` and is not sent.
     public func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        do {
-            try request.checkLimits(self.limits)
-        } catch {
-            onResponse(.failure(error))
-            return PendingRequest {}
+        if let refused = PendingRequest.refused(request, over: self.limits, onResponse: onResponse) {
+            return refused
         }
         let requestID = self.nextRequestID.withLock { next in
             defer { next += 1 }

@@ -62,6 +62,15 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelActive()
     }
 
+    /// A channel whose connect failed is torn down without ever going inactive: the
+    /// deadline must not keep it for the rest of the timeout.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        guard !self.isComplete else { return }
+        self.isComplete = true
+        self.deadline?.cancel()
+        self.completion.fail(TransportError(.connectionClosed, "the connection ended before its handshake finished"))
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.fail(TransportError(.connectionClosed, "the peer closed the connection during the handshake"), context: context)
         context.fireChannelInactive()

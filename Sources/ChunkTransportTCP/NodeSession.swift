@@ -25,12 +25,21 @@ public final class NodeSession: Sendable {
         configuration: TransportConfiguration = .default,
         group: any EventLoopGroup = NIOSingletons.posixEventLoopGroup
     ) async throws -> NodeSession {
+        // A node answers only the proxy it dialled and that accepted its token, with slices
+        // of chunks it already holds: queuing its answers costs it no memory, and dropping
+        // the proxy would lose every chunk it holds. Output limits are the proxy's to keep.
+        let serving = {
+            var serving = configuration
+            serving.outputLimit = nil
+            serving.outputStallTimeout = nil
+            return serving
+        }()
         let (channel, welcomed) = try await dial(host: host, port: port, configuration: configuration, group: group) { channel in
             let welcomed = channel.eventLoop.makePromise(of: Frame.self)
             let handshake = HandshakeHandler(
                 opening: hello.frame(),
                 timeout: configuration.handshakeTimeout,
-                successor: ResponderHandler(responder: responder, configuration: configuration),
+                successor: ResponderHandler(responder: responder, configuration: serving),
                 completion: welcomed,
                 examine: HandshakeHandler.expectingWelcome
             )

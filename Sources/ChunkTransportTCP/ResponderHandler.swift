@@ -10,7 +10,8 @@ import NIOCore
 /// and closes the connection's ``OutputGate`` (so responders pull no more data for it), and
 /// once the responses written but not yet taken by the socket pass the configuration's
 /// output limit, it drops the connection, as Redis drops a client past its output buffer
-/// limit.
+/// limit. It also drops a requester that has taken none of its answers for the output
+/// stall timeout while some wait, so that work paused for it is not held forever.
 final class ResponderHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias OutboundOut = Frame
@@ -26,6 +27,9 @@ final class ResponderHandler: ChannelInboundHandler {
     /// Payload bytes of responses written to the channel and not yet to the socket (those
     /// large enough to be waited for, or written while the channel was unwritable).
     private var unwrittenBytes = 0
+    /// When the requester last took an answer, or its socket last had room.
+    private var lastOutputProgress = NIODeadline.now()
+    private var stallCheck: Scheduled<Void>?
 
     init(responder: any FrameResponder, configuration: TransportConfiguration) {
         self.responder = responder
@@ -53,8 +57,11 @@ final class ResponderHandler: ChannelInboundHandler {
             context.fireUserInboundEventTriggered(event)
             return
         }
-        // The decoder skipped the frame and the stream is intact: refuse that request only.
-        if refused.requestID != 0 {
+        // The decoder skipped the frame and the stream is intact: refuse that request only
+        // — a request's, not a cancel's or a response's, and not one that would answer
+        // in the name of a request still being served.
+        let isRequest = !refused.opcode.isResponse && refused.opcode != .cancel && refused.opcode != .ping
+        if refused.requestID != 0, isRequest, self.running[refused.requestID] == nil {
             let message = ErrorMessage(.limitExceeded, refused.error.message)
             context.writeAndFlush(Self.wrapOutboundOut(message.frame(requestID: refused.requestID)), promise: nil)
         }
@@ -62,6 +69,11 @@ final class ResponderHandler: ChannelInboundHandler {
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         let isWritable = context.channel.isWritable
+        if isWritable {
+            self.lastOutputProgress = .now()
+        } else {
+            self.outputWaits(on: context.channel, wasWaiting: self.unwrittenBytes > 0)
+        }
         // Reading no more requests while the requester is not reading its answers.
         context.channel.setOption(ChannelOptions.autoRead, value: isWritable).whenComplete { _ in }
         if isWritable {
@@ -143,6 +155,7 @@ final class ResponderHandler: ChannelInboundHandler {
             return
         }
         let size = response.payload.readableBytes
+        self.outputWaits(on: channel, wasWaiting: !channel.isWritable || self.unwrittenBytes > 0)
         self.unwrittenBytes += size
         if let limit = self.configuration.outputLimit, self.unwrittenBytes > limit {
             // The requester takes nothing: drop it rather than hold its answers. Its
@@ -152,8 +165,37 @@ final class ResponderHandler: ChannelInboundHandler {
             return
         }
         let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
-        promise.futureResult.whenComplete { _ in handler.value.unwrittenBytes -= size }
+        promise.futureResult.whenComplete { _ in
+            handler.value.unwrittenBytes -= size
+            handler.value.lastOutputProgress = .now()
+        }
         channel.writeAndFlush(response, promise: promise)
+    }
+
+    /// Output now waits on the requester (its socket is full, or an answer is unwritten):
+    /// starts the stall clock if nothing waited before, and watches it.
+    private func outputWaits(on channel: any Channel, wasWaiting: Bool) {
+        if !wasWaiting {
+            self.lastOutputProgress = .now()
+        }
+        guard let timeout = self.configuration.outputStallTimeout, self.stallCheck == nil else { return }
+        let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
+        self.stallCheck = channel.eventLoop.scheduleTask(deadline: self.lastOutputProgress + timeout) {
+            handler.value.checkStall(of: channel, timeout: timeout)
+        }
+    }
+
+    /// Drops the requester if its output still waits and has made no progress for
+    /// `timeout`; otherwise looks again when it could have.
+    private func checkStall(of channel: any Channel, timeout: TimeAmount) {
+        self.stallCheck = nil
+        guard channel.isActive, !channel.isWritable || self.unwrittenBytes > 0 else { return }
+        guard NIODeadline.now() - self.lastOutputProgress >= timeout else {
+            self.outputWaits(on: channel, wasWaiting: true)
+            return
+        }
+        // Its requests are cancelled when the channel goes inactive.
+        channel.close(promise: nil)
     }
 
     private func refuse(_ request: Frame, _ message: ErrorMessage, context: ChannelHandlerContext) {
@@ -161,6 +203,8 @@ final class ResponderHandler: ChannelInboundHandler {
     }
 
     private func cancelAll() {
+        self.stallCheck?.cancel()
+        self.stallCheck = nil
         let running = self.running.values
         self.running.removeAll()
         for request in running {

@@ -33,15 +33,17 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     private var gathering: (frame: Frame, missing: Int)?
     /// Bytes of a refused frame still to be skipped.
     private var skipping = 0
-    /// Fires if the frame under way does not complete within the frame timeout.
-    private var deadline: Scheduled<Void>?
+    /// Fires if the frame under way does not complete within the frame timeout (a box
+    /// made on the channel's event loop, so that the timer can start itself again).
+    private var deadline: NIOLoopBoundBox<Scheduled<Void>?>?
 
     /// Creates a decoder enforcing `limits`. Payloads of at least `gatheringThreshold`
     /// bytes (default 64 KiB) that span reads are gathered into a buffer of their own size
     /// while `budget` has room for them. With a `frameTimeout`, a frame that has begun
     /// arriving must be whole within it, or the decoder raises
     /// ``WireError/Code-swift.struct/stalledFrame`` (a peer trickling a frame, or stalled
-    /// in one, holds the connection's memory no longer).
+    /// in one, holds the connection's memory no longer). Time during which this end has
+    /// stopped reading (`autoRead` off) does not count against the peer.
     public init(
         limits: WireLimits = .default,
         gatheringThreshold: Int = 64 << 10,
@@ -105,22 +107,37 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     /// completes and another has begun, cancelled when none is under way.
     private mutating func watchDeadline(context: ChannelHandlerContext, inFrame: Bool, restart: Bool) {
         guard let timeout = self.frameTimeout else { return }
+        let deadline = self.deadline ?? NIOLoopBoundBox(nil, eventLoop: context.eventLoop)
+        self.deadline = deadline
         guard inFrame else {
-            self.deadline?.cancel()
-            self.deadline = nil
+            deadline.value?.cancel()
+            deadline.value = nil
             return
         }
-        guard self.deadline == nil || restart else { return }
-        self.deadline?.cancel()
+        guard deadline.value == nil || restart else { return }
+        Self.arm(deadline, timeout: timeout, context: context)
+    }
+
+    /// Raises the stall error `timeout` from now — unless this end is not reading then
+    /// (its responder stops reading while the requester takes no answers), which is no
+    /// stall of the peer's: the timer then starts again.
+    private static func arm(_ deadline: NIOLoopBoundBox<Scheduled<Void>?>, timeout: TimeAmount, context: ChannelHandlerContext) {
+        deadline.value?.cancel()
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        self.deadline = context.eventLoop.scheduleTask(in: timeout) {
-            bound.value.fireErrorCaught(WireError(.stalledFrame, "a frame did not arrive whole within \(timeout.nanoseconds / 1_000_000) ms"))
+        deadline.value = context.eventLoop.scheduleTask(in: timeout) {
+            let context = bound.value
+            if (try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead)) == false {
+                Self.arm(deadline, timeout: timeout, context: context)
+            } else {
+                deadline.value = nil
+                context.fireErrorCaught(WireError(.stalledFrame, "a frame did not arrive whole within \(timeout.nanoseconds / 1_000_000) ms"))
+            }
         }
     }
 
     public mutating func decoderRemoved(context: ChannelHandlerContext) {
-        self.deadline?.cancel()
-        self.deadline = nil
+        self.deadline?.value?.cancel()
+        self.deadline?.value = nil
         if let partial = self.gathering {
             self.gathering = nil
             self.budget.release(partial.frame.payload.readableBytes + partial.missing)

@@ -22,9 +22,14 @@ public struct ObjectLimits: Sendable, Hashable {
 
     /// What is wrong with an object of `objectLength` bytes coded with k =
     /// `dataChunkCount` and chunks of at most `maxChunkLength` bytes, or nil if it is
-    /// within the limits. `dataChunkCount` and `maxChunkLength` must be positive.
+    /// within the limits — which a non-positive k or chunk length, or a negative object
+    /// length, never is.
     public func violation(objectLength: Int, dataChunkCount: Int, maxChunkLength: Int) -> String? {
-        let stripeBytes = dataChunkCount * maxChunkLength
+        guard objectLength >= 0, dataChunkCount > 0, maxChunkLength > 0 else {
+            return "an object of \(objectLength) bytes cannot be coded with k = \(dataChunkCount) and chunks of at most \(maxChunkLength) bytes"
+        }
+        let (product, overflow) = dataChunkCount.multipliedReportingOverflow(by: maxChunkLength)
+        let stripeBytes = overflow ? Int.max : product
         let stripes = objectLength == 0 ? 1 : (objectLength - 1) / stripeBytes + 1
         guard stripes == 1 || maxChunkLength >= self.minimumMaxChunkLength else {
             return "an object of \(stripes) stripes needs a maximum chunk length of at least \(self.minimumMaxChunkLength) bytes, not \(maxChunkLength)"

@@ -14,6 +14,8 @@ final class ProxyConnection: FrameTransport {
         case connected(FrameConnection)
         /// Reconnecting: requests wait.
         case connecting([WaitingRequest])
+        /// The last reconnect failed: the next request tries again.
+        case disconnected
         /// Closed by its owner: requests fail.
         case closed
     }
@@ -52,7 +54,7 @@ final class ProxyConnection: FrameTransport {
             switch state {
             case .connected(let connection) where connection.isOpen:
                 return .send(connection)
-            case .connected:
+            case .connected, .disconnected:
                 state = .connecting([waiting])
                 return .reconnect
             case .connecting(var waiters):
@@ -97,7 +99,7 @@ final class ProxyConnection: FrameTransport {
             for waiter in waiters {
                 waiter.fail(TransportError(.connectionClosed, "the connection to the proxy was closed"))
             }
-        case .closed:
+        case .disconnected, .closed:
             break
         }
     }
@@ -114,8 +116,9 @@ final class ProxyConnection: FrameTransport {
             // fail, and the next request tries again.
             let (waiters, stillWanted) = self.state.withLock { state -> ([WaitingRequest], Bool) in
                 guard case .connecting(let waiters) = state else { return ([], false) }
-                if case .success(let connection) = result {
-                    state = .connected(connection)
+                switch result {
+                case .success(let connection): state = .connected(connection)
+                case .failure: state = .disconnected
                 }
                 return (waiters, true)
             }

@@ -33,3 +33,10 @@ public struct ServiceOptions: ParsableArguments {
         return Logger(label: label)
     }
 }
+
+/// The token a proxy requires of its clients, as the proxy and the client commands read
+/// it: `option` when given, else `INFINICACHE_CLIENT_TOKEN`; nil (no token) when neither
+/// is set or the value is empty.
+public func resolvedClientToken(_ option: String?) -> [UInt8]? {
+    (option ?? ProcessInfo.processInfo.environment["INFINICACHE_CLIENT_TOKEN"]).flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+}

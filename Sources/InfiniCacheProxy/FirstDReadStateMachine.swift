@@ -11,9 +11,10 @@ import NIOCore
 /// were decided even when answers arrive on several threads at once. The outcome is
 /// reported after the last chunk has been handed on.
 ///
-/// At most ``window`` stripes are fetched at a time: a stripe's fetches start once an
-/// earlier stripe is complete (``startFetching()``), so a reader of a large object does
-/// not make the proxy hold more than a few stripes of it. One caller at a time sends
+/// At most ``window`` stripes are fetched at a time — as many as fit in
+/// ``windowBytes`` of data chunks, at least one: a stripe's fetches start once an earlier
+/// stripe is complete (``startFetching()``), so a reader of a large object does not make
+/// the proxy hold more than a few stripes of it. One caller at a time sends
 /// fetches, and one that asks while another is sending leaves the work to it: answers that
 /// arrive inside `send` never nest another round of fetches.
 struct FirstDReadStateMachine {
@@ -65,6 +66,9 @@ struct FirstDReadStateMachine {
     private var startedStripes = 0
     /// Most stripes fetched at a time.
     let window: Int
+    /// Data bytes a read fetches at a time by default (its window holds at least one
+    /// stripe, whatever the stripe's size).
+    static let windowBytes = 32 << 20
     /// A caller is sending fetches; `isFetchWanted` asks it to look again when it is done.
     private var isFetching = false
     private var isFetchWanted = false
@@ -74,9 +78,11 @@ struct FirstDReadStateMachine {
     private var isPosting = false
 
     /// A read of object version `version`, of `objectLength` bytes in stripes of k + r
-    /// chunks, those of stripe `s` `chunkLengths[s]` bytes long.
-    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], window: Int = 4) {
-        self.window = max(window, 1)
+    /// chunks, those of stripe `s` `chunkLengths[s]` bytes long, fetching `window` stripes
+    /// at a time (by default as many as fit in ``windowBytes``).
+    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], window: Int? = nil) {
+        let stripeBytes = max(k * (chunkLengths.first ?? 0), 1)
+        self.window = max(window ?? Self.windowBytes / stripeBytes, 1)
         self.k = k
         self.r = r
         self.version = version

@@ -60,8 +60,8 @@ extension InfiniCacheProxy {
         let stripe = Int(request.stripeIndex)
         let chunk = Int(request.chunkIndex)
         let length = request.payload.readableBytes
-        guard let target = self.withState({ $0.uploadTarget(version, stripe: stripe, chunk: chunk, length: length) }) else {
-            replies.post(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes").frame(requestID: 0))
+        guard let target = self.withState({ $0.uploadTarget(of: request) }) else {
+            replies.post(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes, k = \(request.k), r = \(request.r) and object length \(request.objectLength)").frame(requestID: 0))
             return
         }
         let pending = target.transport.request(request) { result in

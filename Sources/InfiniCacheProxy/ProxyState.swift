@@ -130,13 +130,19 @@ struct ProxyState: Sendable {
         return .success((record, deletions))
     }
 
-    /// The node a chunk of an upload goes to, or nil if the upload is unknown (finished,
-    /// aborted or expired) or the address is outside the object.
-    func uploadTarget(_ version: VersionID, stripe: Int, chunk: Int, length: Int) -> (node: NodeID, transport: any FrameTransport)? {
-        guard let upload = self.uploads[version],
+    /// The node the chunk in `request` (a `putChunk`) goes to, or nil if its upload is
+    /// unknown (finished, aborted or expired), its address is outside the object, or its
+    /// length or coding (k, r, object length) is not the object's: a chunk that could not
+    /// be read back as part of the object is never stored as part of it.
+    func uploadTarget(of request: Frame) -> (node: NodeID, transport: any FrameTransport)? {
+        let stripe = Int(request.stripeIndex)
+        let chunk = Int(request.chunkIndex)
+        guard let upload = self.uploads[VersionID(key: request.key, version: request.objectVersion)],
             stripe < upload.record.placement.count,
             chunk < upload.record.k + upload.record.r,
-            length == upload.record.chunkLengths[stripe]
+            request.payload.readableBytes == upload.record.chunkLengths[stripe],
+            Int(request.k) == upload.record.k, Int(request.r) == upload.record.r,
+            request.objectLength == UInt64(upload.record.objectLength)
         else {
             return nil
         }

@@ -1,6 +1,6 @@
 // A stateful fuzz target for the proxy: each input is a stream of frames a client sends
 // to one long-lived proxy with 12 in-process cache nodes. After every input it checks that
-// every request was answered (a final response or a failure, within 2 s) and that the
+// every request was answered (a final response or a failure, within 10 s) and that the
 // proxy and its nodes hold no more than their capacity. Built normally it replays the
 // files named on its command line; built with `-sanitize=fuzzer -DFUZZING` (README,
 // "Fuzzing") it hands control to libFuzzer.
@@ -9,6 +9,7 @@ import ChunkTransportInProcess
 import ChunkWire
 import Dispatch
 import Foundation
+import FuzzTargetSupport
 import InfiniCacheNode
 import InfiniCacheProxy
 import InfiniCacheStatistics
@@ -82,7 +83,7 @@ private func exercise(_ bytes: UnsafeRawBufferPointer) {
             }
         }
     }
-    precondition(outstanding.wait(seconds: 2), "a request was never answered")
+    precondition(outstanding.wait(seconds: 10), "a request was never answered")
     let statistics = cache.proxy.statistics()
     precondition(statistics.nodes.allSatisfy { $0.used <= $0.capacity }, "the proxy placed more than a node holds")
     precondition(cache.nodes.allSatisfy { $0.store.usedBytes <= nodeCapacity }, "a node holds more than its cap")
@@ -123,43 +124,22 @@ public func fuzzProxy(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-/// libFuzzer's entry point for programs that keep their own `main` (SwiftPM executables do).
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-#endif
-
 @main
 enum FuzzProxy {
     static func main() throws {
-        #if FUZZING
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv) { data, size in fuzzProxy(data, size) })
-        #else
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.count == 2, arguments[0] == "--write-seeds" {
-            try writeSeeds(to: arguments[1])
+        #if !FUZZING
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.count == 2, arguments.first == "--write-seeds" {
+            try writeSeeds(to: arguments.last!)
             return
         }
-        guard !arguments.isEmpty else {
-            FileHandle.standardError.write(Data("""
+        #endif
+        try FuzzTarget.main(
+            usage: """
                 usage: infinicache-fuzz-proxy FILE...               replays fuzz inputs into a proxy
                        infinicache-fuzz-proxy --write-seeds DIR     writes a starting corpus
-
-                """.utf8))
-            exit(2)
-        }
-        let paths = arguments
-        for path in paths {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            data.withUnsafeBytes { exercise($0) }
-            print("\(path): ok")
-        }
-        #endif
+                """,
+            testOneInput: fuzzProxy
+        )
     }
 }

@@ -2,7 +2,7 @@
 // command line (to reproduce a crash); built with `-sanitize=fuzzer -DFUZZING` (see the
 // README) it hands control to libFuzzer, which drives the parser with generated inputs.
 import ChunkWire
-import Foundation
+import FuzzTargetSupport
 import NIOCore
 
 /// Small limits, so that the fuzzer's inputs can reach every length check.
@@ -43,38 +43,9 @@ public func fuzzFrameParser(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
     return 0
 }
 
-#if FUZZING
-/// libFuzzer's entry point for programs that keep their own `main` (SwiftPM executables do).
-@_silgen_name("LLVMFuzzerRunDriver")
-private func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
-#endif
-
 @main
 enum FuzzWire {
     static func main() throws {
-        #if FUZZING
-        var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv) { data, size in fuzzFrameParser(data, size) })
-        #else
-        try self.replay(CommandLine.arguments.dropFirst())
-        #endif
-    }
-
-    /// Runs each file's bytes through the parser, as the fuzzer would.
-    private static func replay(_ paths: ArraySlice<String>) throws {
-        guard !paths.isEmpty else {
-            FileHandle.standardError.write(Data("usage: infinicache-fuzz-wire FILE...  (replays fuzz inputs through the frame parser)\n".utf8))
-            exit(2)
-        }
-        for path in paths {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            data.withUnsafeBytes { parseStream($0) }
-            print("\(path): ok")
-        }
+        try FuzzTarget.main(usage: "usage: infinicache-fuzz-wire FILE...  (replays fuzz inputs through the frame parser)", testOneInput: fuzzFrameParser)
     }
 }

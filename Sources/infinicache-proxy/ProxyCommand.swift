@@ -57,7 +57,7 @@ struct ProxyCommand: AsyncParsableCommand {
     ///   bound, `PlatformError` if `infinicache-node` is missing.
     func buildApplication(executables: URL, logger: Logger) async throws -> ProxyApplication {
         let token = try self.service.resolvedToken()
-        let clientToken = (self.clientToken ?? ProcessInfo.processInfo.environment["INFINICACHE_CLIENT_TOKEN"]).flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        let clientToken = resolvedClientToken(self.clientToken)
         let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
         let serverless = try await self.functions.deploy(proxy: proxy, executables: executables, logger: logger)
         let server = try await ProxyServer.start(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import InfiniCacheClient
+import InfiniCacheCommandSupport
 import InfiniCacheStatistics
 import NIOCore
 
@@ -35,7 +36,7 @@ struct ConnectionOptions: ParsableArguments {
     var token: String?
 
     func connect() async throws -> InfiniCacheClient {
-        let token = (self.token ?? ProcessInfo.processInfo.environment["INFINICACHE_CLIENT_TOKEN"]).flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        let token = resolvedClientToken(self.token)
         let configuration = ClientConfiguration(dataChunkCount: self.dataChunks, parityChunkCount: self.parityChunks, timeout: .seconds(self.timeout), token: token)
         return try await InfiniCacheClient.connect(to: [(host: self.host, port: self.port)], configuration: configuration)
     }

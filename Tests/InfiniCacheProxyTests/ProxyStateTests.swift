@@ -55,17 +55,29 @@ struct ProxyStateTests {
         let last = state.chunkStored(record.id, stripe: 0, chunk: 2)
         #expect(last == [])
         #expect(state.record(for: ByteBuffer(string: "k"))?.version == record.version)
-        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 0, length: 5) == nil, "a committed upload takes no more chunks")
+        #expect(state.uploadTarget(of: self.chunk(of: record)) == nil, "a committed upload takes no more chunks")
     }
 
     @Test("an upload target must match the object's shape")
     func uploadTarget() throws {
         var state = self.state(nodes: 3)
         let record = try state.beginUpload(key: ByteBuffer(string: "k"), layout: self.layout(10), now: self.start).get().record
-        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 2, length: 5)?.node == record.placement[0][2])
-        #expect(state.uploadTarget(record.id, stripe: 1, chunk: 0, length: 5) == nil)
-        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 3, length: 5) == nil)
-        #expect(state.uploadTarget(record.id, stripe: 0, chunk: 0, length: 6) == nil)
+        #expect(state.uploadTarget(of: self.chunk(of: record, chunk: 2))?.node == record.placement[0][2])
+        #expect(state.uploadTarget(of: self.chunk(of: record, stripe: 1)) == nil)
+        #expect(state.uploadTarget(of: self.chunk(of: record, chunk: 3)) == nil)
+        #expect(state.uploadTarget(of: self.chunk(of: record, length: 6)) == nil)
+        #expect(state.uploadTarget(of: self.chunk(of: record, k: 1)) == nil, "the object's k")
+        #expect(state.uploadTarget(of: self.chunk(of: record, r: 2)) == nil, "the object's r")
+        #expect(state.uploadTarget(of: self.chunk(of: record, objectLength: 11)) == nil, "the object's length")
+    }
+
+    /// A `putChunk` of `record`'s upload; by default chunk 0 of stripe 0 as the object has it.
+    private func chunk(of record: ObjectRecord, stripe: Int = 0, chunk: Int = 0, length: Int = 5, k: Int? = nil, r: Int? = nil, objectLength: Int? = nil) -> Frame {
+        Frame(
+            .putChunk, key: record.key, stripeIndex: UInt32(stripe), chunkIndex: UInt8(chunk),
+            k: UInt8(k ?? record.k), r: UInt8(r ?? record.r), objectLength: UInt64(objectLength ?? record.objectLength),
+            objectVersion: record.version, payload: ByteBuffer(repeating: 0, count: length)
+        )
     }
 
     @Test("an overwritten version read meanwhile is deleted when its last reader ends")
@@ -135,7 +147,7 @@ struct ProxyStateTests {
         let pending = try state.beginUpload(key: ByteBuffer(string: "pending"), layout: self.layout(10), now: self.start + .milliseconds(500)).get().record
         let next = try state.beginUpload(key: ByteBuffer(string: "next"), layout: self.layout(10), now: self.start + .milliseconds(1200)).get()
         #expect(Set(next.evicted.map(\.version)) == [stale.id], "only the upload past its deadline is dropped")
-        #expect(state.uploadTarget(pending.id, stripe: 0, chunk: 0, length: 5) != nil, "an upload within its deadline stays")
+        #expect(state.uploadTarget(of: self.chunk(of: pending)) != nil, "an upload within its deadline stays")
         for record in finished {
             #expect(state.record(for: record.key)?.version == record.version)
         }

@@ -58,6 +58,24 @@ struct ClientLimitsTests {
         await #expect(throws: TransportError.self) { _ = try await connection.request(Frame(.stats)) }
         await server.close()
     }
+
+    @Test("a reconnect that fails fails its waiting requests; once the proxy is back the next request reconnects")
+    func reconnectAfterFailure() async throws {
+        let server = try await FrameServer.bind(responder: Echo())
+        let port = server.port
+        let connection = try await ProxyConnection.connect(host: "127.0.0.1", port: port, configuration: .default)
+        let first = try #require(connection.currentConnection)
+        await server.close()
+        await first.close()
+        await #expect { _ = try await connection.request(Frame(.stats)) } throws: { error in
+            (error as? TransportError)?.code == .connectFailed
+        }
+        await #expect(throws: TransportError.self, "still down: a fresh attempt fails too") { _ = try await connection.request(Frame(.stats)) }
+        let restarted = try await FrameServer.bind(port: port, responder: Echo())
+        #expect(try await connection.request(Frame(.stats, payload: ByteBuffer(string: "back"))).payload == ByteBuffer(string: "back"))
+        await connection.close()
+        await restarted.close()
+    }
 }
 
 extension ClientLimitsTests {

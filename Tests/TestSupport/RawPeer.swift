@@ -6,12 +6,17 @@ import NIOPosix
 public struct RawPeer {
     public let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-    /// Connects to `port` on loopback.
-    public static func connect(port: Int) async throws -> RawPeer {
+    /// Connects to `port` on loopback; `greeting`, when given, is sent from the event loop
+    /// the moment the connection is up, as a real node sends its hello: a hello sent later
+    /// by a task can miss the listener's handshake deadline while the task pool is busy.
+    public static func connect(port: Int, greeting: ByteBuffer? = nil) async throws -> RawPeer {
         let channel = try await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    if let greeting {
+                        try channel.pipeline.syncOperations.addHandler(Greeter(greeting: greeting))
+                    }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         return RawPeer(channel: channel)
@@ -37,5 +42,22 @@ public struct RawPeer {
             }
             return parsed
         }
+    }
+}
+
+/// Writes its greeting as its channel becomes active.
+private final class Greeter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let greeting: ByteBuffer
+
+    init(greeting: ByteBuffer) {
+        self.greeting = greeting
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(self.wrapOutboundOut(self.greeting), promise: nil)
+        context.fireChannelActive()
     }
 }

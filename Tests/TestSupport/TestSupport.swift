@@ -52,7 +52,8 @@ public struct TimeLimitExceeded: Error, CustomStringConvertible {
 
 /// The result of `body`, which is cancelled and throws ``TimeLimitExceeded`` if it has
 /// not finished within `limit`: a test that waits for something that may never happen
-/// fails instead of hanging the run.
+/// fails instead of hanging the run. `body` must end when cancelled (task-group children
+/// are awaited): a wait that ignores cancellation still hangs.
 public func within<Value: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
     try await withThrowingTaskGroup(of: Value?.self) { group in
         group.addTask { try await body() }
