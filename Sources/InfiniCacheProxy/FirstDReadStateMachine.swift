@@ -12,9 +12,10 @@ import NIOCore
 /// reported after the last chunk has been handed on.
 ///
 /// At most ``window`` stripes are fetched at a time — as many as fit in
-/// ``windowBytes`` of data chunks, at least one: a stripe's fetches start once an earlier
-/// stripe is complete (``startFetching()``), so a reader of a large object does not make
-/// the proxy hold more than a few stripes of it. One caller at a time sends
+/// ``windowBytes`` of data chunks, and at least two, so that the next stripe is on its
+/// way while the reader takes one: a stripe's fetches start once an earlier stripe is
+/// complete (``startFetching()``), so a reader of a large object does not make the proxy
+/// hold more than a few stripes of it. One caller at a time sends
 /// fetches, and one that asks while another is sending leaves the work to it: answers that
 /// arrive inside `send` never nest another round of fetches.
 struct FirstDReadStateMachine {
@@ -66,9 +67,9 @@ struct FirstDReadStateMachine {
     private var startedStripes = 0
     /// Most stripes fetched at a time.
     let window: Int
-    /// Data bytes a read fetches at a time by default (its window holds at least one
-    /// stripe, whatever the stripe's size).
-    static let windowBytes = 32 << 20
+    /// Data bytes a read fetches at a time by default (its window holds at least two
+    /// stripes, whatever their size).
+    static let windowBytes = 64 << 20
     /// A caller is sending fetches; `isFetchWanted` asks it to look again when it is done.
     private var isFetching = false
     private var isFetchWanted = false
@@ -82,7 +83,7 @@ struct FirstDReadStateMachine {
     /// at a time (by default as many as fit in ``windowBytes``).
     init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], window: Int? = nil) {
         let stripeBytes = max(k * (chunkLengths.first ?? 0), 1)
-        self.window = max(window ?? Self.windowBytes / stripeBytes, 1)
+        self.window = max(window ?? max(Self.windowBytes / stripeBytes, 2), 1)
         self.k = k
         self.r = r
         self.version = version

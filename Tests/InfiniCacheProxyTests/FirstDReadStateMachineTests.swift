@@ -178,11 +178,11 @@ struct FirstDReadStateMachineTests {
         #expect(machine.startFetching() == 3..<3, "a lost object fetches nothing more")
     }
 
-    @Test("the default window holds 32 MiB of data chunks, and at least one stripe however large")
+    @Test("the default window holds 64 MiB of data chunks, and at least two stripes however large")
     func windowInBytes() {
         var small = FirstDReadStateMachine(k: 10, r: 2, version: 1, objectLength: 100 << 20, chunkLengths: Array(repeating: 64 << 10, count: 160))
-        #expect(small.startFetching() == 0..<51, "51 stripes of 640 KiB fit in 32 MiB")
+        #expect(small.startFetching() == 0..<102, "102 stripes of 640 KiB fit in 64 MiB")
         var large = FirstDReadStateMachine(k: 10, r: 2, version: 1, objectLength: 1 << 30, chunkLengths: Array(repeating: 8 << 20, count: 13))
-        #expect(large.startFetching() == 0..<1, "one stripe of 80 MiB at a time")
+        #expect(large.startFetching() == 0..<2, "two stripes of 80 MiB at a time")
     }
 }
