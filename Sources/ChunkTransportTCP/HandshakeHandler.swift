@@ -65,10 +65,7 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A channel whose connect failed is torn down without ever going inactive: the
     /// deadline must not keep it for the rest of the timeout.
     func handlerRemoved(context: ChannelHandlerContext) {
-        guard !self.isComplete else { return }
-        self.isComplete = true
-        self.deadline?.cancel()
-        self.completion.fail(TransportError(.connectionClosed, "the connection ended before its handshake finished"))
+        self.settle(failing: TransportError(.connectionClosed, "the connection ended before its handshake finished"))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -121,6 +118,19 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Ends an unfinished handshake with `error`: stops the deadline and fails the
+    /// completion. False if the handshake had already ended.
+    @discardableResult
+    private func settle(failing error: TransportError) -> Bool {
+        guard !self.isComplete else {
+            return false
+        }
+        self.isComplete = true
+        self.deadline?.cancel()
+        self.completion.fail(error)
+        return true
+    }
+
     private func sendOpening(context: ChannelHandlerContext) {
         if let opening = self.opening, !self.isComplete {
             context.writeAndFlush(Self.wrapOutboundOut(opening), promise: nil)
@@ -128,12 +138,9 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func fail(_ error: TransportError, context: ChannelHandlerContext, reply: ErrorMessage? = nil) {
-        guard !self.isComplete else {
+        guard self.settle(failing: error) else {
             return
         }
-        self.isComplete = true
-        self.deadline?.cancel()
-        self.completion.fail(error)
         if let reply {
             context.reject(reply)
         } else {

@@ -155,7 +155,7 @@ final class ResponderHandler: ChannelInboundHandler {
             return
         }
         let size = response.payload.readableBytes
-        self.outputWaits(on: channel, wasWaiting: !channel.isWritable || self.unwrittenBytes > 0)
+        self.outputWaits(on: channel, wasWaiting: self.isOutputWaiting(on: channel))
         self.unwrittenBytes += size
         if let limit = self.configuration.outputLimit, self.unwrittenBytes > limit {
             // The requester takes nothing: drop it rather than hold its answers. Its
@@ -170,6 +170,11 @@ final class ResponderHandler: ChannelInboundHandler {
             handler.value.lastOutputProgress = .now()
         }
         channel.writeAndFlush(response, promise: promise)
+    }
+
+    /// Whether output waits on the requester: its socket is full, or an answer is unwritten.
+    private func isOutputWaiting(on channel: any Channel) -> Bool {
+        !channel.isWritable || self.unwrittenBytes > 0
     }
 
     /// Output now waits on the requester (its socket is full, or an answer is unwritten):
@@ -189,7 +194,7 @@ final class ResponderHandler: ChannelInboundHandler {
     /// `timeout`; otherwise looks again when it could have.
     private func checkStall(of channel: any Channel, timeout: TimeAmount) {
         self.stallCheck = nil
-        guard channel.isActive, !channel.isWritable || self.unwrittenBytes > 0 else { return }
+        guard channel.isActive, self.isOutputWaiting(on: channel) else { return }
         guard NIODeadline.now() - self.lastOutputProgress >= timeout else {
             self.outputWaits(on: channel, wasWaiting: true)
             return

@@ -8,8 +8,9 @@ import Synchronization
 /// stripe's stragglers are cancelled as soon as k of its chunks have been forwarded, and
 /// the read ends when every stripe has k — or as soon as one stripe cannot reach k. A few
 /// stripes are fetched at a time (64 MiB of data chunks, at least two stripes), the first
-/// and the next ones while the reader's connection can take more (its `OutputGate`). The decisions are a ``FirstDReadStateMachine``'s; this class
-/// sends the fetches and carries out each decision after releasing its lock.
+/// and the next ones while the reader's connection can take more (its `OutputGate`). The
+/// decisions are a ``FirstDReadStateMachine``'s; this class sends the fetches and carries
+/// out each decision after releasing its lock.
 final class FirstDRead: Sendable {
     typealias Outcome = FirstDReadStateMachine.Outcome
 

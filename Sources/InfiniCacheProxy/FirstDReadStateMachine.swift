@@ -11,13 +11,13 @@ import NIOCore
 /// were decided even when answers arrive on several threads at once. The outcome is
 /// reported after the last chunk has been handed on.
 ///
-/// At most ``window`` stripes are fetched at a time — as many as fit in
-/// ``windowBytes`` of data chunks, and at least two, so that the next stripe is on its
-/// way while the reader takes one: a stripe's fetches start once an earlier stripe is
-/// complete (``startFetching()``), so a reader of a large object does not make the proxy
-/// hold more than a few stripes of it. One caller at a time sends
-/// fetches, and one that asks while another is sending leaves the work to it: answers that
-/// arrive inside `send` never nest another round of fetches.
+/// At most ``window`` stripes are fetched at a time — as many as fit in ``windowBytes`` of
+/// data chunks, and at least two, so that the next stripe is on its way while the reader
+/// takes one: a stripe's fetches start once an earlier stripe is complete
+/// (``startFetching()``), so a reader of a large object does not make the proxy hold more
+/// than a few stripes of it. One caller at a time sends fetches, and one that asks while
+/// another is sending leaves the work to it: answers that arrive inside `send` never nest
+/// another round of fetches.
 struct FirstDReadStateMachine {
     /// How a read ended.
     enum Outcome: Sendable, Equatable {
