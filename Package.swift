@@ -33,6 +33,8 @@ let package = Package(
         .library(name: "InstanceLaunchers", targets: ["InstanceLaunchers"]),
         .library(name: "InfiniCacheLifecycle", targets: ["InfiniCacheLifecycle"]),
         .library(name: "InfiniCacheTesting", targets: ["InfiniCacheTesting"]),
+        .library(name: "InfiniCacheTraces", targets: ["InfiniCacheTraces"]),
+        .library(name: "InfiniCacheReplay", targets: ["InfiniCacheReplay"]),
         .executable(name: "infinicache-bench", targets: ["infinicache-bench"]),
         .executable(name: "infinicache-proxy", targets: ["infinicache-proxy"]),
         .executable(name: "infinicache-node", targets: ["infinicache-node"]),
@@ -46,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // MARK: Coding and the wire
@@ -89,7 +93,7 @@ let package = Package(
         .target(name: "FunctionPlatform", dependencies: ["ChunkTransport", serviceLifecycle]),
         .target(
             name: "LocalFunctionPlatform",
-            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", logging, serviceLifecycle]
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", logging, nio, serviceLifecycle]
         ),
         .target(
             name: "InstanceLaunchers",
@@ -114,6 +118,24 @@ let package = Package(
                 "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "FunctionPlatform",
                 "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics",
                 "InstanceLaunchers", "LocalFunctionPlatform", logging,
+            ]
+        ),
+
+        // MARK: Workloads: traces, and their replay on simulated time
+
+        .target(
+            name: "InfiniCacheTraces",
+            dependencies: [
+                nio,
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        .target(
+            name: "InfiniCacheReplay",
+            dependencies: [
+                "ChunkWire", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheProxy",
+                "InfiniCacheStatistics", "InfiniCacheTesting", "InfiniCacheTraces", "LocalFunctionPlatform", logging, nio,
             ]
         ),
         .target(name: "InfiniCacheCommandSupport", dependencies: [argumentParser, logging]),
@@ -148,12 +170,15 @@ let package = Package(
             name: "infinicache-bench",
             dependencies: [
                 "CISAL", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",
-                "InfiniCacheLifecycle", "InfiniCacheStatistics", "InfiniCacheTesting", "InstanceLaunchers", "LocalFunctionPlatform",
+                "InfiniCacheLifecycle", "InfiniCacheReplay", "InfiniCacheStatistics", "InfiniCacheTesting", "InfiniCacheTraces",
+                "InstanceLaunchers", "LocalFunctionPlatform",
                 argumentParser, nio, nioPosix, logging,
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            path: "Benchmarks/infinicache-bench"
+            path: "Benchmarks/infinicache-bench",
+            exclude: ["Traces/README.md"],
+            resources: [.copy("Traces/dal09_10mb_50h.csv.gz")]
         ),
 
         // MARK: Tests
@@ -188,6 +213,13 @@ let package = Package(
         .testTarget(
             name: "InfiniCacheLifecycleTests",
             dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheLifecycle", "TestSupport"]
+        ),
+        .testTarget(
+            name: "InfiniCacheTracesTests",
+            dependencies: [
+                "FunctionPlatform", "InfiniCacheReplay", "InfiniCacheStatistics", "InfiniCacheTraces", "LocalFunctionPlatform", nio,
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
         ),
         .testTarget(
             name: "LocalFunctionPlatformTests",

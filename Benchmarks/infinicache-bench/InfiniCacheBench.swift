@@ -26,12 +26,15 @@ struct InfiniCacheBench: AsyncParsableCommand {
     @Flag(help: "Run the cache as separate infinicache-proxy and infinicache-node processes (built next to the bench) instead of embedding it.")
     var processes = false
 
+    @OptionGroup(title: "Options of the trace suite")
+    var trace: TraceOptions
+
     func run() async throws {
         let settings = BenchSettings(quick: self.quick)
         var rows: [BenchRow] = []
         for suite in self.suites {
             progress("suite \(suite.rawValue)\(self.quick ? " (quick)" : "")")
-            rows += try await suite.run(settings, separateProcesses: self.processes)
+            rows += try await suite.run(settings, separateProcesses: self.processes, trace: self.trace)
         }
         if self.json {
             print(try BenchRow.jsonArray(rows))
@@ -47,13 +50,15 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case wire
     case e2e
     case availability
+    case trace
 
-    func run(_ settings: BenchSettings, separateProcesses: Bool) async throws -> [BenchRow] {
+    func run(_ settings: BenchSettings, separateProcesses: Bool, trace: TraceOptions) async throws -> [BenchRow] {
         switch self {
         case .codec: try CodecSuite(settings: settings).run()
         case .wire: try WireSuite(settings: settings).run()
         case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
         case .availability: try await AvailabilitySuite(settings: settings).run()
+        case .trace: try await TraceSuite(settings: settings, options: trace).run()
         }
     }
 }

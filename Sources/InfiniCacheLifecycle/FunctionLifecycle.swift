@@ -85,11 +85,26 @@ public final class FunctionLifecycle: Service, Sendable {
         }
     }
 
+    /// Requests the proxy has sent to functions that are not yet answered in full, failed
+    /// or cancelled, including those waiting for an invocation to start: a simulation
+    /// waits for none before it moves its clock.
+    package var requestsOutstanding: Int {
+        self.transports.reduce(0) { $0 + $1.requestsOutstanding }
+    }
+
     /// Ticks every second until a graceful shutdown (or cancellation). A long backup holds
     /// up the next tick of this schedule only, not the platform's own.
     public func run() async throws {
         await tickUntilShutdown(every: .seconds(1)) {
             await self.tick()
+        }
+    }
+
+    /// When the warm-up or the backup is next due, whichever comes first; nil if both are
+    /// off. A simulation ticks at that time rather than on a fixed period.
+    package var nextDue: Duration? {
+        self.schedule.withLock { schedule in
+            [schedule.nextWarmUp, schedule.nextBackup].compactMap { $0 }.min()
         }
     }
 

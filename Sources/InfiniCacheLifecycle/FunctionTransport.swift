@@ -25,6 +25,7 @@ final class FunctionTransport: FrameTransport {
     private let platform: any FunctionPlatform
     private let ledger: LifecycleLedger
     private let state = Mutex(FunctionTransportStateMachine<Waiter>())
+    private let outstanding = Atomic(0)
 
     init(function: String, platform: any FunctionPlatform, ledger: LifecycleLedger) {
         self.function = function
@@ -33,11 +34,29 @@ final class FunctionTransport: FrameTransport {
     }
 
     /// Sends straight to the running invocation where there is one; otherwise the
-    /// request waits for the invocation being started.
+    /// request waits for the invocation being started. Cancelling drops the answer but
+    /// not the request: a function, once asked, serves it (a Lambda function pushes its
+    /// chunk whether or not the proxy still wants it, and is billed for the time), so a
+    /// first-d read's stragglers still move their chunks.
     func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
-        let request = FunctionRequest(request, onResponse: onResponse, attempts: 2)
+        self.outstanding.add(1, ordering: .relaxed)
+        let isCancelled = Atomic(false)
+        let request = FunctionRequest(request, attempts: 2) { result in
+            if !isCancelled.load(ordering: .acquiring) {
+                onResponse(result)
+            }
+            if (try? result.get())?.flags.contains(.more) != true {
+                self.outstanding.subtract(1, ordering: .releasing)
+            }
+        }
         self.dispatch(request)
-        return PendingRequest { request.cancel() }
+        return PendingRequest { isCancelled.store(true, ordering: .releasing) }
+    }
+
+    /// Requests sent and neither answered in full, failed nor cancelled: including those
+    /// waiting for an invocation to start.
+    var requestsOutstanding: Int {
+        self.outstanding.load(ordering: .acquiring)
     }
 
     /// Ends the running invocation, if any; waiting and later requests fail.
@@ -118,15 +137,23 @@ final class FunctionTransport: FrameTransport {
                 return
             }
             await self.ledger.invoked(invocation, replacing: previous)
-            // Requests first: each is counted by the instance as it is sent, so a warm-up
+            // Requests first, in the order they came, including those that came while
+            // these were sent: each is counted by the instance as it is sent, so a warm-up
             // caller that ends its invocation at once ends it after them.
-            for case .request(let request) in waiters {
-                request.send(on: invocation) { self.dispatch(request) }
-            }
-            for (index, waiter) in waiters.enumerated() {
-                if case .caller(let continuation) = waiter {
-                    continuation.resume(returning: (invocation, index == 0))
+            var callers: [CheckedContinuation<(invocation: any FunctionInvocation, started: Bool), any Error>] = []
+            var batch = waiters
+            while !batch.isEmpty {
+                for waiter in batch {
+                    switch waiter {
+                    case .request(let request): request.send(on: invocation) { self.dispatch(request) }
+                    case .caller(let continuation): callers.append(continuation)
+                    }
                 }
+                batch = self.state.withLock { $0.handedOver() }
+            }
+            let starter: Int? = if case .caller = waiters.first { 0 } else { nil }
+            for (index, continuation) in callers.enumerated() {
+                continuation.resume(returning: (invocation, index == starter))
             }
         }
     }

@@ -28,6 +28,8 @@ struct FunctionTransportStateMachine<Waiter> {
     /// chunks were last seen.
     private var lastInstance: UInt64?
     private var isStarting = false
+    /// The invocation started and being handed its waiters, before it becomes current.
+    private var starting: (any FunctionInvocation)?
     private var waiters: [Waiter] = []
 
     /// Routes `waiter` (a request, or a caller that wants an invocation).
@@ -54,20 +56,40 @@ struct FunctionTransportStateMachine<Waiter> {
         }
     }
 
-    /// The invocation being started is running: it becomes current. Returns the instance
-    /// of the invocation before it (to tell a failover from a warm start) and the waiters
-    /// to hand it to, the one that started it first; or, if the transport was closed
-    /// meanwhile, nil: the caller ends the invocation, which nobody will use.
+    /// The invocation being started is running. Returns the instance of the invocation
+    /// before it (to tell a failover from a warm start) and the waiters to hand it to, the
+    /// one that started it first; or, if the transport was closed meanwhile, nil: the
+    /// caller ends the invocation, which nobody will use. Routes keep waiting until
+    /// ``handedOver()`` makes the invocation current, so that no request overtakes those
+    /// that waited for it.
     mutating func started(_ invocation: any FunctionInvocation) -> (previousInstance: UInt64?, waiters: [Waiter])? {
-        self.isStarting = false
-        guard !self.isClosed else { return nil }
+        guard !self.isClosed else {
+            self.isStarting = false
+            return nil
+        }
         defer {
-            self.current = invocation
-            self.generation += 1
+            self.starting = invocation
             self.lastInstance = invocation.instanceID
             self.waiters = []
         }
         return (self.lastInstance, self.waiters)
+    }
+
+    /// The waiters handed to the started invocation have been sent: returns those that
+    /// came meanwhile, to hand over too, or — when none did — makes the invocation current
+    /// and returns none.
+    mutating func handedOver() -> [Waiter] {
+        guard self.waiters.isEmpty else {
+            defer { self.waiters = [] }
+            return self.waiters
+        }
+        if let starting = self.starting, !self.isClosed {
+            self.current = starting
+            self.generation += 1
+        }
+        self.starting = nil
+        self.isStarting = false
+        return []
     }
 
     /// Starting an invocation failed: returns the waiters, to fail.
@@ -77,14 +99,15 @@ struct FunctionTransportStateMachine<Waiter> {
         return self.waiters
     }
 
-    /// Closes the transport: returns the current invocation, to end, and the waiters, to
-    /// fail. Later routes are ``Route/closed``.
+    /// Closes the transport: returns the current invocation (or the one being handed its
+    /// waiters), to end, and the waiters, to fail. Later routes are ``Route/closed``.
     mutating func close() -> (current: (any FunctionInvocation)?, waiters: [Waiter]) {
         self.isClosed = true
         defer {
             self.current = nil
+            self.starting = nil
             self.waiters = []
         }
-        return (self.current, self.waiters)
+        return (self.current ?? self.starting, self.waiters)
     }
 }

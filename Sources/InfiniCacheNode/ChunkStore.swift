@@ -93,9 +93,9 @@ public final class ChunkStore: Sendable {
         // The key arrived as a slice of a receive buffer too: keep a compact copy.
         var address = address
         address.key = ByteBuffer(bytes: address.key.readableBytesView)
-        let size = StorageCharge.bytes(payloadLength: chunk.payload.readableBytes, keyLength: address.key.readableBytes)
+        let size = StorageCharge.standard.bytes(payloadLength: chunk.payload.readableBytes, keyLength: address.key.readableBytes)
         try self.state.withLock { state throws(ErrorMessage) in
-            let replaced = state.chunks[address].map { StorageCharge.bytes(payloadLength: $0.chunk.payload.readableBytes, keyLength: address.key.readableBytes) }
+            let replaced = state.chunks[address].map { StorageCharge.standard.bytes(payloadLength: $0.chunk.payload.readableBytes, keyLength: address.key.readableBytes) }
             guard state.usedBytes - (replaced ?? 0) + size <= self.capacity else {
                 throw ErrorMessage(.capacityExceeded, "\(size) more bytes would exceed the node's cap of \(self.capacity) (\(state.usedBytes) used)")
             }
@@ -137,7 +137,7 @@ public final class ChunkStore: Sendable {
             let doomed = addresses.filter { version == 0 || $0.version == version }
             for address in doomed {
                 if let removed = state.chunks.removeValue(forKey: address) {
-                    state.usedBytes -= StorageCharge.bytes(payloadLength: removed.chunk.payload.readableBytes, keyLength: address.key.readableBytes)
+                    state.usedBytes -= StorageCharge.standard.bytes(payloadLength: removed.chunk.payload.readableBytes, keyLength: address.key.readableBytes)
                 }
             }
             let remaining = addresses.subtracting(doomed)

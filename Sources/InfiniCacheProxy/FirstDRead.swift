@@ -46,10 +46,13 @@ final class FirstDRead: Sendable {
     /// thread is sending (it then sends these too).
     private func fetchMore() {
         var stripes = self.state.withLock { $0.startFetching() }
+        guard stripes != nil else { return }
         while let round = stripes {
             self.fetch(round)
             stripes = self.state.withLock { $0.continueFetching() }
         }
+        // An outcome decided while this round went out was held back: report it now.
+        self.perform(FirstDReadStateMachine.Action(post: true))
     }
 
     private func fetch(_ stripes: Range<Int>) {

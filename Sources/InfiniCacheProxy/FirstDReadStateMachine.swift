@@ -9,7 +9,8 @@ import NIOCore
 /// Chunks to forward wait in an outbox in decision order, and one caller at a time
 /// forwards them (``nextPostStep(isPoster:)``), so the reader gets them in the order they
 /// were decided even when answers arrive on several threads at once. The outcome is
-/// reported after the last chunk has been handed on.
+/// reported after the last chunk has been handed on, and after the round of fetches being
+/// sent, if any, has gone out.
 ///
 /// At most ``window`` stripes are fetched at a time — as many as fit in ``windowBytes`` of
 /// data chunks, and at least two, so that the next stripe is on its way while the reader
@@ -204,7 +205,9 @@ struct FirstDReadStateMachine {
             return .forward(self.outbox)
         }
         self.isPosting = false
-        guard let outcome = self.outcome, !self.isOutcomeReported else {
+        // Not while a caller is still sending a round of fetches: the clean-up that follows
+        // the report (deleting a lost object's chunks) must not overtake them at a node.
+        guard let outcome = self.outcome, !self.isOutcomeReported, !self.isFetching else {
             return .leave
         }
         self.isOutcomeReported = true

@@ -22,9 +22,15 @@ public final class InfiniCacheProxy: FrameResponder {
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
     /// `uploadTimeout` are abandoned and their chunks deleted; objects outside
-    /// `objectLimits` are refused with `limitExceeded`.
-    public init(uploadTimeout: Duration = .seconds(120), objectLimits: ObjectLimits = .default, logger: Logger = Logger(label: "infinicache.proxy")) {
-        self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout))
+    /// `objectLimits` are refused with `limitExceeded`. Placement charges each chunk to
+    /// its node's capacity as `storageCharge` says: the nodes' own charge by default.
+    public init(
+        uploadTimeout: Duration = .seconds(120),
+        objectLimits: ObjectLimits = .default,
+        storageCharge: StorageCharge = .standard,
+        logger: Logger = Logger(label: "infinicache.proxy")
+    ) {
+        self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge))
         self.objectLimits = objectLimits
         self.logger = logger
     }
@@ -71,10 +77,7 @@ public final class InfiniCacheProxy: FrameResponder {
     /// The functions holding chunks of the object stored under `key`, or nil if it is not
     /// cached: for operators and tests that need to know what a lost node takes with it.
     public func functions(holding key: String) -> Set<String>? {
-        let (record, statistics) = self.withState { ($0.record(for: ByteBuffer(string: key)), $0.statistics()) }
-        guard let record else { return nil }
-        let names = Dictionary(uniqueKeysWithValues: statistics.nodes.map { ($0.id, $0.functionID) })
-        return Set(record.placement.joined().compactMap { names[$0.value] })
+        self.withState { $0.functions(holding: ByteBuffer(string: key)) }
     }
 
     /// Answers a client's request. Most are answered from the mapping, or by requests

@@ -1,19 +1,22 @@
 /// Keys in order of last use, with O(1) touch, removal and least-recent lookup: a doubly
-/// linked list threaded through a dictionary.
-struct LRUOrder<Key: Hashable & Sendable>: Sendable {
+/// linked list threaded through a dictionary. The proxy's eviction order, and the
+/// object-level LRU cache a trace replay compares against.
+package struct LRUOrder<Key: Hashable & Sendable>: Sendable {
     private struct Links {
         var older: Key?
         var newer: Key?
     }
 
     private var links: [Key: Links] = [:]
-    private(set) var leastRecent: Key?
+    package private(set) var leastRecent: Key?
     private var mostRecent: Key?
 
-    var count: Int { self.links.count }
+    package var count: Int { self.links.count }
+
+    package init() {}
 
     /// Marks `key` as used now, adding it if new.
-    mutating func touch(_ key: Key) {
+    package mutating func touch(_ key: Key) {
         if self.links[key] != nil {
             guard self.mostRecent != key else { return }
             self.remove(key)
@@ -29,7 +32,7 @@ struct LRUOrder<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Forgets `key`.
-    mutating func remove(_ key: Key) {
+    package mutating func remove(_ key: Key) {
         guard let removed = self.links.removeValue(forKey: key) else { return }
         if let older = removed.older {
             self.links[older]?.newer = removed.newer

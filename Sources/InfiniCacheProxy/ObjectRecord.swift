@@ -14,16 +14,13 @@ struct ObjectRecord: Sendable {
     var placement: [[NodeID]]
     /// Length of every chunk of each stripe.
     var chunkLengths: [Int]
+    /// What each chunk of each stripe costs its node (a `StorageCharge`): the cap counts
+    /// key and bookkeeping too.
+    var charges: [Int]
 
     var chunkCount: Int { self.placement.count * (self.k + self.r) }
     var bytes: Int { self.chunkLengths.reduce(0) { $0 + $1 * (self.k + self.r) } }
     var id: VersionID { VersionID(key: self.key, version: self.version) }
-
-    /// What each chunk of `stripe` costs its node (`StorageCharge`): the node's cap counts
-    /// key and bookkeeping too.
-    func charge(ofStripe stripe: Int) -> Int {
-        StorageCharge.bytes(payloadLength: self.chunkLengths[stripe], keyLength: self.key.readableBytes)
-    }
 
     /// The `objectInfo` frame that describes this version to a reader.
     func infoFrame() -> Frame {

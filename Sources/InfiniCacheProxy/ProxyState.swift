@@ -38,15 +38,17 @@ struct ProxyState: Sendable {
     /// The figures as last handed to metrics.
     private var reported = ProxyMetrics.Changes()
     private let uploadTimeout: Duration
+    private let storageCharge: StorageCharge
 
     /// Placement attempts one upload may make, each after evicting one more object, when
     /// the free room is spread over too few distinct nodes.
     static let maximumPlacementAttempts = 16
 
     /// Uploads that do not complete within `uploadTimeout` are dropped by the next
-    /// ``beginUpload(key:layout:now:)``.
-    init(uploadTimeout: Duration) {
+    /// ``beginUpload(key:layout:now:)``. Each chunk costs its node `storageCharge`.
+    init(uploadTimeout: Duration, storageCharge: StorageCharge = .standard) {
         self.uploadTimeout = uploadTimeout
+        self.storageCharge = storageCharge
     }
 
     // MARK: Nodes
@@ -87,7 +89,7 @@ struct ProxyState: Sendable {
         }
         let chunkLengths = (0..<layout.stripeCount).map { layout.stripe($0).chunkLength }
         // Nodes are charged for keys and bookkeeping too, as their stores count them.
-        let charges = chunkLengths.map { StorageCharge.bytes(payloadLength: $0, keyLength: key.readableBytes) }
+        let charges = chunkLengths.map { self.storageCharge.bytes(payloadLength: $0, keyLength: key.readableBytes) }
         let bytes = charges.reduce(0) { $0 + $1 * width }
         guard bytes <= self.nodes.totalCapacity else {
             return .failure(UploadRefusal(ErrorMessage(.capacityExceeded, "an object charged \(bytes) bytes on its nodes is larger than the whole cache (\(self.nodes.totalCapacity) bytes)"), deletions))
@@ -123,7 +125,8 @@ struct ProxyState: Sendable {
             objectLength: layout.objectLength,
             maxChunkLength: layout.maxChunkLength,
             placement: placement,
-            chunkLengths: chunkLengths
+            chunkLengths: chunkLengths,
+            charges: charges
         )
         self.uploads[record.id] = Upload(record: record, deadline: now + self.uploadTimeout)
         self.uploadOrder.append(record.id)
@@ -212,6 +215,14 @@ struct ProxyState: Sendable {
         self.committed[key]
     }
 
+    /// The functions holding chunks of the committed version of `key`, or nil if it is
+    /// not mapped.
+    func functions(holding key: ByteBuffer) -> Set<String>? {
+        self.committed[key].map { record in
+            Set(record.placement.joined().compactMap { self.nodes.nodes[$0]?.functionID })
+        }
+    }
+
     /// Removes `key`; nil if it is not mapped.
     mutating func delete(_ key: ByteBuffer) -> [Deletion]? {
         guard self.committed[key] != nil else { return nil }
@@ -273,7 +284,7 @@ struct ProxyState: Sendable {
         var nodes = Set<NodeID>()
         for (stripe, placement) in record.placement.enumerated() {
             for node in placement {
-                self.nodes.release(node, bytes: record.charge(ofStripe: stripe))
+                self.nodes.release(node, bytes: record.charges[stripe])
                 nodes.insert(node)
             }
         }

@@ -1,4 +1,5 @@
 import ChunkTransportInProcess
+public import ChunkWire
 public import FunctionPlatform
 public import InfiniCacheClient
 public import InfiniCacheLifecycle
@@ -10,9 +11,9 @@ public import Logging
 /// A serverless cache in one process on simulated time: a proxy whose nodes are functions
 /// of a `LocalFunctionPlatform`, run by a `FunctionLifecycle`, and a client. Time moves
 /// only through ``advance(by:)``, which ticks the platform and the lifecycle, so a run of
-/// hours takes seconds: for tests and the availability benchmark. Work the proxy does in
-/// the background (deleting replaced chunks) races the simulated clock, so runs repeat
-/// closely but not exactly.
+/// hours takes seconds: for tests, the availability benchmark and trace replays. Before
+/// each step it waits for the requests the proxy sent to functions (including deletions
+/// it sends in the background) to finish, so that a seeded run repeats.
 public final class ServerlessCluster: Sendable {
     /// The simulated clock.
     public let clock: ManualClock
@@ -29,40 +30,68 @@ public final class ServerlessCluster: Sendable {
 
     /// Starts `functionCount` functions (none invoked yet), each holding
     /// `platform.nodeCapacity` bytes in an instance `launcher` starts in this process; the
-    /// platform, proxy and lifecycle log to `logger`.
+    /// platform, proxy and lifecycle log to `logger`. The proxy places chunks against
+    /// `placementCapacity` bytes per function (the node capacity when nil), each charged
+    /// as `storageCharge` says.
     public init(
         functionCount: Int = 12,
         platform configuration: LocalFunctionPlatform.Configuration = LocalFunctionPlatform.Configuration(),
         launcher: InProcessLauncher = InProcessLauncher(),
         lifecycle: FunctionLifecycle.Configuration = FunctionLifecycle.Configuration(),
         client: ClientConfiguration = ClientConfiguration(),
+        placementCapacity: Int? = nil,
+        storageCharge: StorageCharge = .standard,
         logger: Logger = Logger(label: "infinicache.serverless")
     ) throws {
         let clock = ManualClock()
         let functions = (0..<functionCount).map { "function-\($0)" }
         let platform = LocalFunctionPlatform(functions: functions, configuration: configuration, launcher: launcher, clock: clock, logger: logger)
-        let proxy = InfiniCacheProxy(logger: logger)
+        let proxy = InfiniCacheProxy(storageCharge: storageCharge, logger: logger)
         self.clock = clock
         self.platform = platform
         self.proxy = proxy
         self.functions = functions
-        self.lifecycle = FunctionLifecycle(proxy: proxy, platform: platform, functions: functions, nodeCapacity: configuration.nodeCapacity, configuration: lifecycle, clock: clock, logger: logger)
+        self.lifecycle = FunctionLifecycle(
+            proxy: proxy,
+            platform: platform,
+            functions: functions,
+            nodeCapacity: placementCapacity ?? configuration.nodeCapacity,
+            configuration: lifecycle,
+            clock: clock,
+            logger: logger
+        )
         self.client = try InfiniCacheClient(proxies: [[InProcessTransport(to: self.lifecycle.clientResponder, verifiesPayloadChecksums: false)]], configuration: client)
     }
 
-    /// Moves simulated time forward in steps of at most `step`, ticking the platform
-    /// (returns and reclaims) and the lifecycle (warm-up and backup) after each. Before
-    /// each step it lets requests still being served finish (for up to 100 ms of real
-    /// time), so that work done at one simulated instant is not billed at a later one.
-    public func advance(by duration: Duration, step: Duration = .seconds(1)) async {
+    /// Moves simulated time forward in steps of at most `step`, and to each time the
+    /// lifecycle's warm-up or backup is due, ticking the platform (returns and reclaims)
+    /// and the lifecycle after each. Before each step it lets the requests the proxy has
+    /// sent to functions finish (for up to `settleTimeout` of real time each step), so
+    /// that work done at one simulated instant is not billed at a later one. A serving
+    /// instance returns at its billing boundary, and reclaims are drawn for the time
+    /// passed, whatever the step; a longer step only applies them later.
+    public func advance(by duration: Duration, step: Duration = .seconds(1), settleTimeout: Duration = .seconds(1)) async {
         var remaining = duration
         while remaining > .zero {
-            await self.platform.requestsFinished(within: .milliseconds(100))
-            let move = min(step, remaining)
+            await self.settle(within: settleTimeout)
+            var move = min(step, remaining)
+            if let due = self.lifecycle.nextDue, due > self.clock.now {
+                move = min(move, due - self.clock.now)
+            }
             self.clock.advance(by: move)
             remaining -= move
             await self.platform.tick()
             await self.lifecycle.tick()
+        }
+    }
+
+    /// Returns once no request the proxy sent to a function is outstanding, or after
+    /// `timeout` of real time.
+    public func settle(within timeout: Duration) async {
+        let deadline = ContinuousClock.now + timeout
+        while self.lifecycle.requestsOutstanding > 0, ContinuousClock.now < deadline {
+            await self.platform.requestsFinished(within: .milliseconds(10))
+            await Task.yield()
         }
     }
 

@@ -1,5 +1,6 @@
 import ChunkTransport
 import ChunkWire
+import NIOCore
 import Synchronization
 
 /// The instance's connection, open only while the invocation runs (a stopped instance
@@ -17,15 +18,20 @@ struct InvocationTransport: FrameTransport {
             return PendingRequest {}
         }
         let ended = Atomic(false)
+        // Chunk bytes in and out, for the platform's link model; frames' other payloads
+        // (sync marks, object info, errors) are a few bytes that no scale multiplies.
+        let moved = Atomic(Self.chunkBytes(of: request))
         let end: @Sendable () -> Void = {
             if !ended.exchange(true, ordering: .acquiringAndReleasing) {
-                invocation.platform.endRequest(invocation.function, instance: invocation.instanceID)
+                invocation.platform.endRequest(invocation.function, instance: invocation.instanceID, bytesMoved: moved.load(ordering: .acquiring))
             }
         }
         let pending = invocation.instance.connection.send(request) { result in
+            let response = try? result.get()
+            moved.add(response.map(Self.chunkBytes(of:)) ?? 0, ordering: .acquiringAndReleasing)
             // The request ends before its final response is passed on, so that whoever
             // reads it sees the instance's state after the request.
-            if (try? result.get())?.flags.contains(.more) != true {
+            if response?.flags.contains(.more) != true {
                 end()
             }
             onResponse(result)
@@ -34,6 +40,11 @@ struct InvocationTransport: FrameTransport {
             pending.cancel()
             end()
         }
+    }
+
+    /// The chunk bytes a frame carries: the payload of a chunk stored or served.
+    private static func chunkBytes(of frame: Frame) -> Int {
+        frame.opcode == .putChunk || frame.opcode == .chunkData ? frame.payload.readableBytes : 0
     }
 
     /// Ends the invocation: now, or once the requests it serves (including any that join

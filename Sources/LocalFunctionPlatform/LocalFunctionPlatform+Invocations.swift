@@ -16,11 +16,11 @@ extension LocalFunctionPlatform {
         return self.state.withLock { $0.beginRequest(function, instance: id, invocation: invocation, now: now) }
     }
 
-    /// Counts a request's last response; an invocation asked to end while serving ends now
-    /// if this was its last request.
-    func endRequest(_ function: String, instance id: UInt64) {
+    /// Counts a request's last response, after `bytesMoved` payload bytes in and out; an
+    /// invocation asked to end while serving ends now if this was its last request.
+    func endRequest(_ function: String, instance id: UInt64, bytesMoved: Int) {
         let now = self.clock.now
-        self.apply(self.state.withLock { $0.endRequest(function, instance: id, now: now) })
+        self.apply(self.state.withLock { $0.endRequest(function, instance: id, bytesMoved: bytesMoved, now: now) })
     }
 
     /// Ends an invocation: now, or after the requests it is serving.

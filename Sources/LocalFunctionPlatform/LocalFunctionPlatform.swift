@@ -32,6 +32,11 @@ public final class LocalFunctionPlatform: FunctionPlatform, Service {
         public var extensionWindow: Duration
         /// When idle instances are reclaimed.
         public var reclaimPolicy: ReclaimPolicy
+        /// The time the chunk bytes of each request (a `putChunk`'s payload, the
+        /// `chunkData` answers) take over the instance's link, added to the time the
+        /// instance runs and is billed for; nil adds none (on real time, the transfer takes
+        /// its own time).
+        public var linkModel: LinkModel?
 
         /// Creates a configuration.
         public init(
@@ -39,13 +44,15 @@ public final class LocalFunctionPlatform: FunctionPlatform, Service {
             nodeCapacity: Int = 1 << 30,
             billingGranularity: Duration = .milliseconds(1),
             extensionWindow: Duration = .seconds(1),
-            reclaimPolicy: ReclaimPolicy = ReclaimPolicy()
+            reclaimPolicy: ReclaimPolicy = ReclaimPolicy(),
+            linkModel: LinkModel? = nil
         ) {
             self.memoryMiB = memoryMiB
             self.nodeCapacity = nodeCapacity
             self.billingGranularity = billingGranularity
             self.extensionWindow = extensionWindow
             self.reclaimPolicy = reclaimPolicy
+            self.linkModel = linkModel
         }
     }
 

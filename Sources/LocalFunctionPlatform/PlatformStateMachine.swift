@@ -23,6 +23,10 @@ struct PlatformStateMachine {
         /// Counts the instance's changes between running and stopped (see
         /// ``PlatformInstance/setRunning(_:generation:)``).
         var generation: UInt64 = 0
+        /// When the bytes its requests moved have crossed its modelled link
+        /// (``LocalFunctionPlatform/Configuration/linkModel``); its invocation runs, and is
+        /// billed, at least until then.
+        var linkBusyUntil: Duration = .zero
 
         /// Whether invocation `invocation` is running on this instance.
         func serves(_ invocation: UInt64) -> Bool {
@@ -53,6 +57,10 @@ struct PlatformStateMachine {
         /// that holds the data (the primary) keeps serving while it lives.
         var slots: [Slot] = []
         var usage: FunctionUsage
+        /// The reclaim policy's draws for this function's instances: one per instance per
+        /// tick, running or not, so that what one function's instances do never shifts
+        /// another's draws, and a seeded run repeats.
+        var random: SplitMix64
 
         /// Removes the instances `isReclaimed` picks, counts them as reclaimed, and returns
         /// them for destruction.
@@ -67,6 +75,34 @@ struct PlatformStateMachine {
             self.usage.reclaims += reclaimed.count
             return reclaimed
         }
+
+        /// Reclaims the idle instances `policy` picks for the time from `since` to `now`,
+        /// drawing once per instance, running or not, and those in `dead`.
+        mutating func reclaimIdle(policy: ReclaimPolicy, since: Duration, now: Duration, dead: Set<UInt64>) -> [Slot] {
+            var random = self.random
+            defer { self.random = random }
+            return self.reclaim { slot in
+                let drawn = Self.policyReclaims(policy, idleSince: slot.idleSince, since: since, now: now, random: &random)
+                return slot.running == nil && (dead.contains(slot.id) || drawn)
+            }
+        }
+
+        /// Whether `policy` reclaims an instance idle since `idleSince` over the time from
+        /// `since` to `now` (its hazard applies to the part of it the instance was idle),
+        /// were it idle; draws from `random` whenever the policy has a hazard, whatever the
+        /// answer.
+        private static func policyReclaims(_ policy: ReclaimPolicy, idleSince: Duration, since: Duration, now: Duration, random: inout SplitMix64) -> Bool {
+            var reclaims = false
+            if policy.hazardPerHour > 0 {
+                let idleHours = max((now - max(since, idleSince)).seconds / 3600, 0)
+                let chance = 1 - exp(-policy.hazardPerHour * idleHours)
+                reclaims = Double.random(in: 0..<1, using: &random) < chance
+            }
+            if let lifetime = policy.maximumIdleLifetime, now - idleSince >= lifetime {
+                reclaims = true
+            }
+            return reclaims
+        }
     }
 
     private let configuration: LocalFunctionPlatform.Configuration
@@ -76,7 +112,6 @@ struct PlatformStateMachine {
     private let functionNames: [String]
     private var nextInstanceID: UInt64 = 1
     private var lastTick: Duration
-    private var random: SplitMix64
     private var isShutDown = false
     private var idleWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     private var nextWaiter: UInt64 = 0
@@ -86,10 +121,15 @@ struct PlatformStateMachine {
     /// Deploys `functions` (duplicates count once), none running, at time `now`.
     init(functions: [String], configuration: LocalFunctionPlatform.Configuration, now: Duration) {
         self.configuration = configuration
-        self.functions = Dictionary(functions.map { ($0, Function(usage: FunctionUsage(function: $0, memoryMiB: configuration.memoryMiB))) }, uniquingKeysWith: { first, _ in first })
-        self.functionNames = self.functions.keys.sorted()
+        let names = Set(functions).sorted()
+        var seeds = SplitMix64(seed: configuration.reclaimPolicy.seed)
+        self.functions = Dictionary(
+            uniqueKeysWithValues: names.map {
+                ($0, Function(usage: FunctionUsage(function: $0, memoryMiB: configuration.memoryMiB), random: SplitMix64(seed: seeds.next())))
+            }
+        )
+        self.functionNames = names
         self.lastTick = now
-        self.random = SplitMix64(seed: configuration.reclaimPolicy.seed)
     }
 
     // MARK: Invocations
@@ -153,7 +193,7 @@ struct PlatformStateMachine {
         let begun = self.withSlot(function, instance: id) { slot in
             guard slot.serves(invocation) else { return false }
             slot.inFlight += 1
-            slot.lastActivity = now
+            slot.lastActivity = max(slot.lastActivity, now)
             return true
         } ?? false
         if begun {
@@ -165,11 +205,15 @@ struct PlatformStateMachine {
     /// Counts a request's last response; an invocation asked to end while serving ends now
     /// if this was its last request. Every request ``beginRequest(_:instance:invocation:now:)``
     /// counted ends here exactly once, even if its instance was reclaimed meanwhile.
-    mutating func endRequest(_ function: String, instance id: UInt64, now: Duration) -> Effects {
+    /// `bytesMoved` (chunk bytes in and out) occupy the instance's modelled link, if the
+    /// configuration has one, after any bytes still crossing it.
+    mutating func endRequest(_ function: String, instance id: UInt64, bytesMoved: Int = 0, now: Duration) -> Effects {
         var effects = Effects()
+        let transfer = self.configuration.linkModel?.transferTime(bytes: bytesMoved) ?? .zero
         let ended = self.withSlot(function, instance: id) { slot -> Bool in
             slot.inFlight -= 1
-            slot.lastActivity = now
+            slot.linkBusyUntil = max(slot.linkBusyUntil, now) + transfer
+            slot.lastActivity = max(now, slot.linkBusyUntil)
             return slot.endRequested && slot.inFlight == 0
         }
         if ended == true {
@@ -216,16 +260,14 @@ struct PlatformStateMachine {
     /// the extension window, and reclaims idle instances as the policy says, and those in
     /// `dead` (which died on their own).
     mutating func tick(now: Duration, dead: Set<UInt64>) -> Effects {
-        let hours = (now - self.lastTick).seconds / 3600
+        let since = self.lastTick
         self.lastTick = now
         var effects = Effects()
+        let policy = self.configuration.reclaimPolicy
         for name in self.functionNames {
-            var function = self.functions[name]!
-            effects.destroyed += function.reclaim { slot in
-                slot.running == nil && (dead.contains(slot.id) || self.shouldReclaim(idleSince: slot.idleSince, now: now, hours: hours))
-            }
-            self.functions[name] = function
-            for slot in function.slots {
+            // Returns first, so that an instance that returned since the last tick is
+            // exposed to reclaims for the time it has been idle.
+            for slot in self.functions[name]!.slots {
                 guard let running = slot.running, running.payload == .serve, slot.inFlight == 0 else { continue }
                 let idleFor = max(slot.lastActivity, running.since) + self.configuration.extensionWindow - running.since
                 let returnsAt = running.since + idleFor.roundedUp(to: self.configuration.billingGranularity)
@@ -233,6 +275,8 @@ struct PlatformStateMachine {
                     effects.runStates += self.finish(name, slot.id, at: returnsAt)
                 }
             }
+            // Changed in place: a copy of the function would copy its slots every tick.
+            effects.destroyed += self.functions[name]!.reclaimIdle(policy: policy, since: since, now: now, dead: dead)
         }
         return effects
     }
@@ -241,7 +285,7 @@ struct PlatformStateMachine {
     /// `now`.
     mutating func reclaim(_ function: String, instance id: UInt64, now: Duration) -> Effects {
         guard self.functions[function]?.slots.contains(where: { $0.id == id }) == true else { return Effects() }
-        var effects = Effects(runStates: self.finish(function, id, at: now))
+        var effects = Effects(runStates: self.finish(function, id, at: now, waitingForLink: false))
         effects.destroyed = self.functions[function]?.reclaim { $0.id == id } ?? []
         return effects
     }
@@ -253,7 +297,7 @@ struct PlatformStateMachine {
         var effects = Effects()
         for name in self.functionNames {
             for slot in self.functions[name]?.slots ?? [] {
-                effects.runStates += self.finish(name, slot.id, at: now)
+                effects.runStates += self.finish(name, slot.id, at: now, waitingForLink: false)
             }
             effects.destroyed += self.functions[name]?.slots ?? []
             self.functions[name]?.slots.removeAll()
@@ -282,12 +326,14 @@ struct PlatformStateMachine {
         return change(&self.functions[function]!.slots[index])
     }
 
-    /// Ends the invocation on instance `id`, if one runs, at `end`, billing at least one
+    /// Ends the invocation on instance `id`, if one runs, at `end` (or, `waitingForLink`,
+    /// once its modelled link has moved its bytes, if that is later), billing at least one
     /// unit; returns the stop of the instance.
-    private mutating func finish(_ function: String, _ id: UInt64, at end: Duration) -> [(instance: any PlatformInstance, running: Bool, generation: UInt64)] {
+    private mutating func finish(_ function: String, _ id: UInt64, at requestedEnd: Duration, waitingForLink: Bool = true) -> [(instance: any PlatformInstance, running: Bool, generation: UInt64)] {
         let granularity = self.configuration.billingGranularity
         let billed = self.withSlot(function, instance: id) { slot -> Duration? in
             guard let running = slot.running else { return nil }
+            let end = waitingForLink ? max(requestedEnd, slot.linkBusyUntil) : requestedEnd
             slot.running = nil
             slot.endRequested = false
             slot.idleSince = end
@@ -302,15 +348,5 @@ struct PlatformStateMachine {
     private static func runState(of slot: inout Slot) -> (instance: any PlatformInstance, running: Bool, generation: UInt64) {
         slot.generation += 1
         return (slot.instance, slot.running != nil, slot.generation)
-    }
-
-    private mutating func shouldReclaim(idleSince: Duration, now: Duration, hours: Double) -> Bool {
-        let policy = self.configuration.reclaimPolicy
-        if let lifetime = policy.maximumIdleLifetime, now - idleSince >= lifetime {
-            return true
-        }
-        guard policy.hazardPerHour > 0, hours > 0 else { return false }
-        let chance = 1 - exp(-policy.hazardPerHour * hours)
-        return Double.random(in: 0..<1, using: &self.random) < chance
     }
 }

@@ -17,7 +17,7 @@ private struct FakeInvocation: FunctionInvocation {
 
 @Suite("Function transport state machine")
 struct FunctionTransportStateMachineTests {
-    @Test("the first request starts an invocation, later ones wait for it, and all get it, the starter first")
+    @Test("the first request starts an invocation, later ones wait for it, and all get it in order, the starter first")
     func startAndJoin() {
         var machine = FunctionTransportStateMachine<Int>()
         guard case .start = machine.route(1), case .wait = machine.route(2) else {
@@ -27,8 +27,14 @@ struct FunctionTransportStateMachineTests {
         let started = machine.started(FakeInvocation(instanceID: 10))
         #expect(started?.previousInstance == nil)
         #expect(started?.waiters == [1, 2])
-        guard case .check(let invocation, _) = machine.route(3) else {
-            Issue.record("a request after the start was not sent to the invocation")
+        guard case .wait = machine.route(3) else {
+            Issue.record("a request that came while the waiters were handed over overtook them")
+            return
+        }
+        #expect(machine.handedOver() == [3])
+        #expect(machine.handedOver() == [])
+        guard case .check(let invocation, _) = machine.route(4) else {
+            Issue.record("a request after the hand-over was not sent to the invocation")
             return
         }
         #expect(invocation.instanceID == 10)
@@ -39,6 +45,7 @@ struct FunctionTransportStateMachineTests {
         var machine = FunctionTransportStateMachine<Int>()
         _ = machine.route(1)
         _ = machine.started(FakeInvocation(instanceID: 10))
+        _ = machine.handedOver()
         guard case .check(_, let generation) = machine.route(2) else {
             Issue.record("expected the running invocation")
             return
@@ -50,6 +57,7 @@ struct FunctionTransportStateMachineTests {
         }
         let started = machine.started(FakeInvocation(instanceID: 11))
         #expect(started?.previousInstance == 10, "a different instance than before means the primary was reclaimed")
+        _ = machine.handedOver()
         machine.stopped(generation)
         guard case .check(let current, _) = machine.route(3) else {
             Issue.record("a stale report of the old invocation dropped the new one")
@@ -76,6 +84,7 @@ struct FunctionTransportStateMachineTests {
         var machine = FunctionTransportStateMachine<Int>()
         _ = machine.route(1)
         _ = machine.started(FakeInvocation(instanceID: 10))
+        _ = machine.handedOver()
         let closedWhileRunning = machine.close()
         #expect(closedWhileRunning.current?.instanceID == 10)
         guard case .closed = machine.route(2) else {
@@ -87,5 +96,10 @@ struct FunctionTransportStateMachineTests {
         let closed = starting.close()
         #expect(closed.current == nil && closed.waiters == [1])
         #expect(starting.started(FakeInvocation(instanceID: 11)) == nil, "an invocation that started after the close is ended, not adopted")
+        var handingOver = FunctionTransportStateMachine<Int>()
+        _ = handingOver.route(1)
+        _ = handingOver.started(FakeInvocation(instanceID: 12))
+        #expect(handingOver.close().current?.instanceID == 12, "an invocation being handed its waiters is ended by a close")
+        #expect(handingOver.handedOver() == [])
     }
 }

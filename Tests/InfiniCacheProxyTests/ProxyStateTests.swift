@@ -21,7 +21,7 @@ struct ProxyStateTests {
     }
 
     /// What a node is charged for one 5-byte chunk of a 1-byte key, as the objects below have.
-    private let chunkCharge = StorageCharge.bytes(payloadLength: 5, keyLength: 1)
+    private let chunkCharge = StorageCharge.standard.bytes(payloadLength: 5, keyLength: 1)
 
     private func layout(_ length: Int, k: Int = 2, r: Int = 1, maxChunk: Int = 1 << 20) throws -> StripeLayout {
         try StripeLayout(objectLength: length, dataChunkCount: k, parityChunkCount: r, maxChunkLength: maxChunk)
@@ -125,7 +125,7 @@ struct ProxyStateTests {
     @Test("an upload past its deadline is dropped by the next one, and its space released")
     func expiry() throws {
         // Room for one chunk of a 5-byte key per node.
-        var state = self.state(nodes: 3, capacity: StorageCharge.bytes(payloadLength: 5, keyLength: 5), uploadTimeout: .seconds(1))
+        var state = self.state(nodes: 3, capacity: StorageCharge.standard.bytes(payloadLength: 5, keyLength: 5), uploadTimeout: .seconds(1))
         let stale = try state.beginUpload(key: ByteBuffer(string: "stale"), layout: self.layout(10), now: self.start).get().record
         let fresh = try state.beginUpload(key: ByteBuffer(string: "fresh"), layout: self.layout(10), now: self.start + .seconds(2)).get()
         #expect(Set(fresh.evicted.map(\.version)) == [stale.id])

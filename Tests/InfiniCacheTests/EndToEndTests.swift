@@ -159,7 +159,7 @@ struct StorageChargeTests {
             try await cluster.client.put(prefix + String(format: "%010d", index), ByteBuffer())
         }
         let statistics = cluster.proxy.statistics()
-        let perChunk = StorageCharge.bytes(payloadLength: 0, keyLength: 1000)
+        let perChunk = StorageCharge.standard.bytes(payloadLength: 0, keyLength: 1000)
         #expect(statistics.counters.evictions > 0)
         #expect(statistics.objects <= capacity / perChunk)
         #expect(statistics.nodes.allSatisfy { $0.used <= $0.capacity })

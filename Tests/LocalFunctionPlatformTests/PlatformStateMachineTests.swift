@@ -5,15 +5,6 @@ import FunctionPlatform
 import TestSupport
 import Testing
 
-/// An instance that is only an identity: the machine never calls into it.
-private struct FakeInstance: PlatformInstance {
-    var connection: any FrameTransport { UnusedTransport() }
-    var chunkCount: Int? { nil }
-    var isAlive: Bool { true }
-    func setRunning(_ running: Bool, generation: UInt64) {}
-    func destroy() async {}
-}
-
 @Suite("Platform state machine")
 struct PlatformStateMachineTests {
     private func machine(granularity: Duration = .milliseconds(100), policy: ReclaimPolicy = ReclaimPolicy(maximumIdleLifetime: nil)) -> PlatformStateMachine {
@@ -26,7 +17,7 @@ struct PlatformStateMachineTests {
         case .warm(let slot, let effects):
             return (slot, effects)
         case .cold(let id, let effects):
-            let slot = machine.coldStarted("f", id: id, instance: FakeInstance(), payload: payload, now: now)
+            let slot = machine.coldStarted("f", id: id, instance: InertInstance(), payload: payload, now: now)
             return (try #require(slot), effects)
         }
     }

@@ -1,0 +1,45 @@
+public import InfiniCacheTraces
+
+/// Everything a trace replay measured: the serverless cache's runs, and the always-on
+/// caches of the same memory beside them.
+public struct ReplayReport: Sendable {
+    /// The settings replayed with.
+    public var configuration: ReplayConfiguration
+    /// Requests replayed, distinct objects among them, and their distinct bytes (full
+    /// scale).
+    public var requests: Int
+    public var distinctObjects: Int
+    public var distinctBytes: Int
+    /// Hours replayed (the trace's length, rounded up to a whole hour).
+    public var hours: Int
+    /// Rows of the trace file skipped as malformed.
+    public var malformedRows: Int
+    /// One run per backup setting and billing granularity.
+    public var runs: [ServerlessRun]
+    /// The exact object-level LRU cache of the same memory.
+    public var lru: CacheStatistics
+    /// What the always-on node (cache.r5.24xlarge by default) costs over the period.
+    public var alwaysOnCost: Double
+    /// ElastiCache Serverless's bill for the LRU's stored bytes and moved bytes, with its
+    /// cumulative cost at the end of each hour.
+    public var serverlessCost: Double
+    public var serverlessCumulativeCost: [Double]
+    /// Real time the replay took.
+    public var wallTime: Duration
+
+    /// The run with backup or without, at `granularity`.
+    public func run(backup: Bool, billingGranularity granularity: Duration) -> ServerlessRun? {
+        self.runs.first { $0.backup == backup && $0.billingGranularity == granularity }
+    }
+}
+
+extension Trace {
+    /// Distinct keys and their bytes (each key at the size of its first request).
+    var distinctObjects: (count: Int, bytes: Int) {
+        var sizes: [String: Int] = [:]
+        for request in self.requests where sizes[request.key] == nil {
+            sizes[request.key] = request.size
+        }
+        return (sizes.count, sizes.values.reduce(0, +))
+    }
+}

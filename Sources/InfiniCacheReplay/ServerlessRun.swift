@@ -1,0 +1,210 @@
+import ChunkWire
+public import FunctionPlatform
+import InfiniCacheClient
+import InfiniCacheLifecycle
+import InfiniCacheProxy
+public import InfiniCacheStatistics
+import InfiniCacheTesting
+import InfiniCacheTraces
+import LocalFunctionPlatform
+import Logging
+import NIOCore
+
+/// One replay of a trace on the serverless cache, with or without backup, at one billing
+/// granularity: its hits and misses, bill, lifecycle counters and modelled latencies.
+public struct ServerlessRun: Sendable {
+    /// Whether functions delta-synced to backup instances.
+    public var backup: Bool
+    /// The billing granularity.
+    public var billingGranularity: Duration
+    /// Hits and misses.
+    public var statistics: CacheStatistics
+    /// The Lambda bill over the replayed period, at full scale.
+    public var bill: Bill
+    /// What the proxy saw of its functions (bytes synced at full scale).
+    public var counters: LifecycleCounters
+    /// Instances the provider reclaimed.
+    public var reclaims: Int
+    /// Modelled latencies of hits and of misses, in seconds, sorted.
+    public var hitLatencies: [Double]
+    public var missLatencies: [Double]
+
+    /// A short name: `backup-100ms`, `no-backup-1ms`.
+    public var variant: String {
+        "\(self.backup ? "backup" : "no-backup")-\(Self.milliseconds(self.billingGranularity))ms"
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let value = duration.seconds * 1000
+        return value.rounded() == value ? String(Int(value)) : String(value)
+    }
+}
+
+/// Drives the real client, proxy, lifecycle, platform and in-process nodes through a
+/// trace on the simulated clock.
+struct ServerlessReplayer {
+    let configuration: ReplayConfiguration
+    let trace: Trace
+    let hours: Int
+    let backup: Bool
+    let billingGranularity: Duration
+    let progress: @Sendable (Double) -> Void
+
+    func run() async throws -> ServerlessRun {
+        let scale = self.configuration.scale
+        let cluster = try ServerlessCluster(
+            functionCount: self.configuration.functionCount,
+            platform: LocalFunctionPlatform.Configuration(
+                memoryMiB: self.configuration.memoryMiB,
+                // The proxy's placement alone decides what is evicted, as at full scale;
+                // the nodes' own caps, a safety net that charges bookkeeping per chunk,
+                // would weigh more at a reduced scale than they do at full scale.
+                nodeCapacity: Int.max / 4,
+                billingGranularity: self.billingGranularity,
+                // A function returns as soon as it is idle at a billing boundary, as the
+                // paper's functions did.
+                extensionWindow: .zero,
+                reclaimPolicy: self.configuration.reclaimPolicy,
+                linkModel: LinkModel(bitsPerSecond: self.configuration.timeModel.functionBitsPerSecond, byteScale: Double(scale))
+            ),
+            lifecycle: FunctionLifecycle.Configuration(
+                warmUpInterval: self.configuration.warmUpInterval,
+                backupInterval: self.backup ? self.configuration.backupInterval : nil,
+                costMeter: self.configuration.prices.lambda
+            ),
+            client: ClientConfiguration(
+                dataChunkCount: self.configuration.dataChunkCount,
+                parityChunkCount: self.configuration.parityChunkCount,
+                maxChunkLength: self.configuration.maxChunkLength / scale,
+                timeout: self.configuration.requestTimeout
+            ),
+            placementCapacity: (self.configuration.memoryMiB << 20) / scale,
+            storageCharge: .payloadOnly,
+            logger: Logger(label: "infinicache.replay", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        do {
+            let run = try await self.replay(on: cluster)
+            await Self.tearDown(cluster)
+            return run
+        } catch {
+            await Self.tearDown(cluster)
+            throw error
+        }
+    }
+
+    /// Closes the client and destroys every instance, freeing their memory.
+    private static func tearDown(_ cluster: ServerlessCluster) async {
+        await cluster.stop()
+        await cluster.platform.shutdown()
+    }
+
+    private func replay(on cluster: ServerlessCluster) async throws -> ServerlessRun {
+        let scale = self.configuration.scale
+        let largest = self.trace.requests.map { Self.scaled($0.size, scale) }.max() ?? 0
+        let content = ByteBuffer(repeating: 0xA5, count: largest)
+        var statistics = CacheStatistics(hours: self.hours)
+        /// The scaled size each key was last written at: a GET that hits reads that many
+        /// bytes back, whatever size the request names (a registry's partial reads name
+        /// less than the blob).
+        var written: [String: Int] = [:]
+        var hitLatencies: [Double] = []
+        var missLatencies: [Double] = []
+        var hour = 0
+        for request in self.trace.requests {
+            while request.time >= .seconds(3600 * (hour + 1)) {
+                await cluster.advance(by: .seconds(3600 * (hour + 1)) - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
+                statistics.hours[hour].cumulativeCost = cluster.lifecycle.report().bill.total
+                hour += 1
+                self.progress(Double(hour))
+            }
+            await cluster.advance(by: request.time - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
+            let size = Self.scaled(request.size, scale)
+            let value = content.getSlice(at: content.readerIndex, length: size)!
+            switch request.operation {
+            case .get:
+                let outcome = try await self.get(request, value: value, written: &written, cluster: cluster)
+                statistics.record(outcome.outcome, size: request.size, hour: hour)
+                if outcome.outcome == .hit {
+                    hitLatencies.append(outcome.latency.seconds)
+                } else {
+                    missLatencies.append(outcome.latency.seconds)
+                }
+            case .put:
+                try await self.put(request.key, value, written: &written, cluster: cluster)
+                statistics.record(.write, size: request.size, hour: hour)
+            case .delete:
+                _ = try? await cluster.client.delete(request.key)
+                statistics.record(.write, size: request.size, hour: hour)
+            }
+        }
+        while hour < self.hours {
+            await cluster.advance(by: .seconds(3600 * (hour + 1)) - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
+            statistics.hours[hour].cumulativeCost = cluster.lifecycle.report().bill.total
+            hour += 1
+            self.progress(Double(hour))
+        }
+        await cluster.settle(within: Self.settleTimeout)
+        let report = cluster.lifecycle.report()
+        var counters = report.counters
+        counters.bytesSynced *= scale
+        return ServerlessRun(
+            backup: self.backup,
+            billingGranularity: self.billingGranularity,
+            statistics: statistics,
+            bill: report.bill,
+            counters: counters,
+            reclaims: cluster.platform.usage().reduce(0) { $0 + $1.reclaims },
+            hitLatencies: hitLatencies.sorted(),
+            missLatencies: missLatencies.sorted()
+        )
+    }
+
+    /// A cache-aside GET: a miss fetches the object (modelled) and PUTs it.
+    private func get(_ request: TraceRequest, value: ByteBuffer, written: inout [String: Int], cluster: ServerlessCluster) async throws -> (outcome: RequestOutcome, latency: Duration) {
+        let holders = cluster.proxy.functions(holding: request.key) ?? []
+        let running = holders.filter { function in cluster.platform.instances(of: function).contains(where: \.isRunning) }.count
+        let outcome: RequestOutcome
+        do {
+            if let read = try await cluster.client.get(request.key) {
+                guard read.readableBytes == written[request.key] else {
+                    throw ReplayError(.cacheFailed, "\(request.key) (row \(request.row)) read back \(read.readableBytes) bytes, not the \(written[request.key] ?? 0) written")
+                }
+                let latency = self.configuration.timeModel.hitLatency(size: request.size, dataChunkCount: self.configuration.dataChunkCount, runningFunctions: running)
+                return (.hit, latency)
+            }
+            outcome = written[request.key] == nil ? .firstAccess : .capacityMiss
+        } catch let error as InfiniCacheError where error.code == .objectLost {
+            outcome = .lostMiss
+        }
+        // The read's stragglers and the deletion of a lost object finish first, as they
+        // would before the application has fetched the object from the backing store.
+        await cluster.settle(within: Self.settleTimeout)
+        try await self.put(request.key, value, written: &written, cluster: cluster)
+        return (outcome, self.configuration.timeModel.missLatency(size: request.size))
+    }
+
+    /// Caches `value` and notes its size; an object the proxy has no room for (larger
+    /// than the whole cache) is not cached, as in the LRU model.
+    private func put(_ key: String, _ value: ByteBuffer, written: inout [String: Int], cluster: ServerlessCluster) async throws {
+        written[key] = value.readableBytes
+        do {
+            try await cluster.client.put(key, value)
+        } catch let error as InfiniCacheError where (error.cause as? ErrorMessage)?.code == .capacityExceeded {
+            return
+        }
+    }
+
+    /// The longest the clock moves between ticks when no request, warm-up or backup falls
+    /// in between: reclaims are drawn for the time passed at each tick, so a longer step
+    /// only applies them later (and ticks at each request's time apply them first).
+    static let step = Duration.seconds(60)
+
+    /// Real time the replay waits for a request's work in the functions to finish before
+    /// the next request.
+    static let settleTimeout = Duration.seconds(10)
+
+    /// A full-scale size at `scale`, rounded to the nearest byte.
+    static func scaled(_ size: Int, _ scale: Int) -> Int {
+        (size + scale / 2) / scale
+    }
+}
