@@ -212,7 +212,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InfiniCacheLifecycleTests",
-            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheLifecycle", "TestSupport"]
+            dependencies: ["ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheLifecycle", "InfiniCacheProxy", "TestSupport", nio]
         ),
         .testTarget(
             name: "InfiniCacheTracesTests",

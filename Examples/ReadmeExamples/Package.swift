@@ -31,6 +31,13 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "replay",
+            dependencies: [
+                .product(name: "InfiniCacheReplay", package: infinicache),
+                .product(name: "InfiniCacheTraces", package: infinicache),
+            ]
+        ),
+        .executableTarget(
             name: "codec",
             dependencies: [
                 .product(name: "ErasureCoding", package: infinicache),

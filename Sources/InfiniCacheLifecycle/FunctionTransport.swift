@@ -143,6 +143,17 @@ final class FunctionTransport: FrameTransport {
             var callers: [CheckedContinuation<(invocation: any FunctionInvocation, started: Bool), any Error>] = []
             var batch = waiters
             while !batch.isEmpty {
+                guard invocation.isRunning else {
+                    // It ended before its waiters were all handed over (a platform on real
+                    // time returned it idle meanwhile): the requests go to the next one.
+                    for waiter in batch + self.state.withLock({ $0.handOverAbandoned() }) {
+                        switch waiter {
+                        case .request(let request): self.dispatch(request)
+                        case .caller(let continuation): callers.append(continuation)
+                        }
+                    }
+                    break
+                }
                 for waiter in batch {
                     switch waiter {
                     case .request(let request): request.send(on: invocation) { self.dispatch(request) }
@@ -151,6 +162,8 @@ final class FunctionTransport: FrameTransport {
                 }
                 batch = self.state.withLock { $0.handedOver() }
             }
+            // Callers get the invocation even if it has ended: they act on it as on one
+            // that ended right after.
             let starter: Int? = if case .caller = waiters.first { 0 } else { nil }
             for (index, continuation) in callers.enumerated() {
                 continuation.resume(returning: (invocation, index == starter))

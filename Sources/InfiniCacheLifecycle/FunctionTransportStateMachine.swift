@@ -92,6 +92,15 @@ struct FunctionTransportStateMachine<Waiter> {
         return []
     }
 
+    /// The started invocation ended before its waiters were all handed over: returns the
+    /// waiters still queued, to route again; the next route starts another invocation.
+    mutating func handOverAbandoned() -> [Waiter] {
+        self.starting = nil
+        self.isStarting = false
+        defer { self.waiters = [] }
+        return self.waiters
+    }
+
     /// Starting an invocation failed: returns the waiters, to fail.
     mutating func startFailed() -> [Waiter] {
         self.isStarting = false

@@ -15,12 +15,13 @@ public enum RequestOutcome: UInt8, Sendable, Hashable {
 
 /// What one hour of a replay saw.
 public struct HourStatistics: Sendable, Hashable {
-    /// GETs, and of those, hits.
+    /// GETs.
     public var gets = 0
+    /// GETs the cache answered.
     public var hits = 0
-    /// GETs of objects the cache should have held (hits and lost misses), and of those,
-    /// lost.
+    /// GETs of objects the cache should have held: hits and lost misses.
     public var expected = 0
+    /// Of those, GETs of objects lost to reclaims.
     public var lost = 0
     /// Dollars spent from the start of the replay to the end of this hour.
     public var cumulativeCost = 0.0
@@ -35,15 +36,19 @@ public struct HourStatistics: Sendable, Hashable {
 /// Hits and misses of one cache over a replay, by request and by byte, overall and per
 /// hour.
 public struct CacheStatistics: Sendable, Hashable {
-    /// GETs and the bytes they asked for (full scale).
+    /// GETs.
     public var gets = 0
+    /// Bytes the GETs asked for (full scale).
     public var getBytes = 0
-    /// Hits, and the bytes they served.
+    /// GETs the cache answered.
     public var hits = 0
+    /// Bytes the hits served (full scale).
     public var hitBytes = 0
-    /// Misses by cause.
+    /// Misses of objects never requested before.
     public var firstAccessMisses = 0
+    /// Misses of objects evicted to make room.
     public var capacityMisses = 0
+    /// Misses of objects lost with reclaimed instances.
     public var lostMisses = 0
     /// One entry per hour of the replay.
     public var hours: [HourStatistics]

@@ -10,13 +10,16 @@ public struct ReplayConfiguration: Sendable {
     /// Memory of each function in MiB, billed and used as chunk capacity (the paper: 1.5 GB,
     /// taken as 1536 MiB). The runtime's own memory is not subtracted.
     public var memoryMiB: Int
-    /// Data and parity chunks per stripe (the paper: 10 + 2).
+    /// Data chunks per stripe, k (the paper: 10).
     public var dataChunkCount: Int
+    /// Parity chunks per stripe, r (the paper: 2).
     public var parityChunkCount: Int
     /// The largest chunk at full scale; larger objects span several stripes. 8 MiB.
     public var maxChunkLength: Int
-    /// Warm-up and backup intervals (the paper: 1 and 5 minutes); nil turns one off.
+    /// How often idle functions are warmed up (the paper: every minute); nil turns it off.
     public var warmUpInterval: Duration?
+    /// How often functions delta-sync to their backups (the paper: every 5 minutes); the
+    /// runs with backup need it, those without ignore it.
     public var backupInterval: Duration?
     /// Every object size and capacity is divided by this, so that the replay fits one
     /// machine; decisions (placement, eviction, loss) are those of full scale, and every

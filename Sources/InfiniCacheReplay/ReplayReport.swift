@@ -5,10 +5,11 @@ public import InfiniCacheTraces
 public struct ReplayReport: Sendable {
     /// The settings replayed with.
     public var configuration: ReplayConfiguration
-    /// Requests replayed, distinct objects among them, and their distinct bytes (full
-    /// scale).
+    /// Requests replayed.
     public var requests: Int
+    /// Distinct objects among them.
     public var distinctObjects: Int
+    /// Their bytes, each object counted once at its first size (full scale).
     public var distinctBytes: Int
     /// Hours replayed (the trace's length, rounded up to a whole hour).
     public var hours: Int
@@ -20,9 +21,9 @@ public struct ReplayReport: Sendable {
     public var lru: CacheStatistics
     /// What the always-on node (cache.r5.24xlarge by default) costs over the period.
     public var alwaysOnCost: Double
-    /// ElastiCache Serverless's bill for the LRU's stored bytes and moved bytes, with its
-    /// cumulative cost at the end of each hour.
+    /// ElastiCache Serverless's bill for the LRU's stored bytes and moved bytes.
     public var serverlessCost: Double
+    /// Its cumulative cost at the end of each hour.
     public var serverlessCumulativeCost: [Double]
     /// Real time the replay took.
     public var wallTime: Duration

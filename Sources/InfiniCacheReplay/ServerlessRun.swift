@@ -25,8 +25,9 @@ public struct ServerlessRun: Sendable {
     public var counters: LifecycleCounters
     /// Instances the provider reclaimed.
     public var reclaims: Int
-    /// Modelled latencies of hits and of misses, in seconds, sorted.
+    /// Modelled latencies of hits, in seconds, sorted.
     public var hitLatencies: [Double]
+    /// Modelled latencies of misses (the backing store's), in seconds, sorted.
     public var missLatencies: [Double]
 
     /// A short name: `backup-100ms`, `no-backup-1ms`.

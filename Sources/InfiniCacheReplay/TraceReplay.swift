@@ -16,9 +16,11 @@ import Synchronization
 public struct TraceReplay: Sendable {
     /// Where a replay is, for a progress display.
     public struct Progress: Sendable {
-        /// The run (`backup-100ms`, …) and the hours it has replayed of `totalHours`.
+        /// The run: `backup-100ms`, `no-backup-1ms`, ….
         public var run: String
+        /// Hours it has replayed.
         public var hoursReplayed: Double
+        /// Hours it replays in all.
         public var totalHours: Int
     }
 
@@ -44,7 +46,7 @@ public struct TraceReplay: Sendable {
         if let hours, hours < 1 {
             throw ReplayError(.invalidConfiguration, "\(hours) hours: replay at least one")
         }
-        let hours = hours ?? max(1, Int((trace.duration.seconds / 3600).rounded(.down)) + 1)
+        let hours = hours ?? trace.hours
         let trace = trace.prefix(.seconds(3600 * hours))
         let lru = self.runLRU(trace, hours: hours)
         let variants = [true, false].flatMap { backup in self.configuration.billingGranularities.map { (backup: backup, granularity: $0) } }

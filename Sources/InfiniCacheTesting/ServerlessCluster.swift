@@ -70,7 +70,7 @@ public final class ServerlessCluster: Sendable {
     /// that work done at one simulated instant is not billed at a later one. A serving
     /// instance returns at its billing boundary, and reclaims are drawn for the time
     /// passed, whatever the step; a longer step only applies them later.
-    public func advance(by duration: Duration, step: Duration = .seconds(1), settleTimeout: Duration = .seconds(1)) async {
+    public func advance(by duration: Duration, step: Duration = .seconds(1), settleTimeout: Duration = .seconds(10)) async {
         var remaining = duration
         while remaining > .zero {
             await self.settle(within: settleTimeout)

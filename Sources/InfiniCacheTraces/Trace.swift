@@ -38,6 +38,13 @@ public struct Trace: Sendable {
     /// The time from the first request to the last.
     public var duration: Duration { self.requests.last?.time ?? .zero }
 
+    /// The whole hours the trace spans, counting the hour its last request falls in (at
+    /// least one).
+    public var hours: Int {
+        let (seconds, _) = self.duration.components
+        return Int(seconds / 3600) + 1
+    }
+
     /// The requests made in the first `duration` of the trace.
     public func prefix(_ duration: Duration) -> Trace {
         var trace = self

@@ -66,6 +66,19 @@ struct FunctionTransportStateMachineTests {
         #expect(current.instanceID == 11)
     }
 
+    @Test("a hand-over abandoned because the invocation ended returns the waiters queued meanwhile; the next route starts again")
+    func abandonedHandOver() {
+        var machine = FunctionTransportStateMachine<Int>()
+        _ = machine.route(1)
+        _ = machine.started(FakeInvocation(instanceID: 10))
+        _ = machine.route(2)
+        #expect(machine.handOverAbandoned() == [2])
+        guard case .start = machine.route(3) else {
+            Issue.record("no new start after an abandoned hand-over")
+            return
+        }
+    }
+
     @Test("a failed start fails its waiters, and the next request starts again")
     func failedStart() {
         var machine = FunctionTransportStateMachine<Int>()

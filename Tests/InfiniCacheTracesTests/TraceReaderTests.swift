@@ -24,6 +24,7 @@ struct TraceReaderTests {
         #expect(trace.requests.map(\.size) == [10_000_000, 28_540_435, 28_540_435])
         #expect(trace.requests.map(\.time) == [.zero, .milliseconds(6626), .seconds(25 * 3600) + .milliseconds(6626)])
         #expect(trace.requests.map(\.row) == [3, 2, 4])
+        #expect(trace.hours == 26)
         #expect(trace.requests.allSatisfy { $0.operation == .get })
         #expect(trace.malformedRowCount == 0)
     }
@@ -59,7 +60,7 @@ struct TraceReaderTests {
         #expect(trace.requests.map(\.operation) == [.get, .put, .get, .delete])
         #expect(trace.requests.map(\.time) == [.zero, .milliseconds(1500), .seconds(3), .seconds(4)])
         #expect(trace.requests.map(\.row) == [3, 4, 6, 7])
-        #expect(trace.duration == .seconds(4))
+        #expect(trace.duration == .seconds(4) && trace.hours == 1)
         #expect(trace.prefix(.seconds(3)).requests.count == 2)
     }
 
