@@ -121,9 +121,15 @@ struct TraceSuite {
             }
             rows.append(row("lifecycle", "bytes_synced", "bytes", Double(run.counters.bytesSynced), variant))
             rows.append(row("lifecycle", "gigabyte_seconds", "GB-s", run.bill.gigabyteSeconds, variant))
+            rows.append(row("replay", "settle_timeouts", "count", Double(run.settleTimeouts), variant))
+            if run.settleTimeouts > 0 {
+                progress("trace: \(variant) moved its clock \(run.settleTimeouts) times with requests outstanding: the machine was too loaded for the run to repeat exactly")
+            }
             for (op, latencies) in [("get_hit", run.hitLatencies), ("get_miss", run.missLatencies)] where !latencies.isEmpty {
                 for (metric, quantile) in [("p50_latency", 0.5), ("p99_latency", 0.99)] {
-                    rows.append(row(op, metric, "ms", 1000 * latencies[min(latencies.count - 1, Int(Double(latencies.count) * quantile))], "modelled-\(variant)"))
+                    // Nearest rank: the smallest value at or above the quantile.
+                    let rank = max(Int((Double(latencies.count) * quantile).rounded(.up)), 1)
+                    rows.append(row(op, metric, "ms", 1000 * latencies[rank - 1], "modelled-\(variant)"))
                 }
             }
         }

@@ -4,9 +4,9 @@
 /// a node's memory many times over its cap.
 public struct StorageCharge: Sendable, Hashable {
     /// Bytes of bookkeeping charged per chunk.
-    public var perChunkOverhead: Int
+    public let perChunkOverhead: Int
     /// Whether a chunk's key counts against the cap.
-    public var countsKeys: Bool
+    public let countsKeys: Bool
 
     /// The charge nodes apply: the key, and 768 bytes of bookkeeping. A node's store was
     /// measured to use about 680 bytes per chunk besides payload and key (its entry in the

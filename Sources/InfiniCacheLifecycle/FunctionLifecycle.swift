@@ -85,9 +85,10 @@ public final class FunctionLifecycle: Service, Sendable {
         }
     }
 
-    /// Requests the proxy has sent to functions that are not yet answered in full, failed
-    /// or cancelled, including those waiting for an invocation to start: a simulation
-    /// waits for none before it moves its clock.
+    /// Requests the proxy has sent to functions that are not yet answered in full or
+    /// failed, including those waiting for an invocation to start and those cancelled (a
+    /// function serves them all the same): a simulation waits for none before it moves
+    /// its clock.
     package var requestsOutstanding: Int {
         self.transports.reduce(0) { $0 + $1.requestsOutstanding }
     }

@@ -47,6 +47,22 @@ final class FunctionRequest: Sendable {
         }
     }
 
+    /// The invocation it waited for ended before it was sent there: calls `retry` as for
+    /// a failed attempt, or, with no attempt left, fails it.
+    func retryElsewhere(_ retry: @escaping @Sendable () -> Void) {
+        let retries = self.state.withLock { state -> Bool? in
+            guard !state.isFinished else { return nil }
+            guard state.attemptsLeft > 1 else { return false }
+            state.attemptsLeft -= 1
+            return true
+        }
+        switch retries {
+        case true?: retry()
+        case false?: self.fail(TransportError(.connectionClosed, "every invocation this request waited for ended before it was sent"))
+        case nil: break
+        }
+    }
+
     /// Fails the request unless it has finished.
     func fail(_ error: any Error) {
         let isOver = self.state.withLock { state in

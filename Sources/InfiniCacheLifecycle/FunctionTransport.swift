@@ -53,8 +53,8 @@ final class FunctionTransport: FrameTransport {
         return PendingRequest { isCancelled.store(true, ordering: .releasing) }
     }
 
-    /// Requests sent and neither answered in full, failed nor cancelled: including those
-    /// waiting for an invocation to start.
+    /// Requests sent and neither answered in full nor failed, including those waiting for
+    /// an invocation to start and those cancelled (a function serves them all the same).
     var requestsOutstanding: Int {
         self.outstanding.load(ordering: .acquiring)
     }
@@ -148,7 +148,7 @@ final class FunctionTransport: FrameTransport {
                     // time returned it idle meanwhile): the requests go to the next one.
                     for waiter in batch + self.state.withLock({ $0.handOverAbandoned() }) {
                         switch waiter {
-                        case .request(let request): self.dispatch(request)
+                        case .request(let request): request.retryElsewhere { self.dispatch(request) }
                         case .caller(let continuation): callers.append(continuation)
                         }
                     }

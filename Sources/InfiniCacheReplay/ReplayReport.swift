@@ -11,7 +11,7 @@ public struct ReplayReport: Sendable {
     public var distinctObjects: Int
     /// Their bytes, each object counted once at its first size (full scale).
     public var distinctBytes: Int
-    /// Hours replayed (the trace's length, rounded up to a whole hour).
+    /// Hours replayed: those asked for, or every hour the trace's requests fall in.
     public var hours: Int
     /// Rows of the trace file skipped as malformed.
     public var malformedRows: Int

@@ -25,19 +25,23 @@ public struct ServerlessRun: Sendable {
     public var counters: LifecycleCounters
     /// Instances the provider reclaimed.
     public var reclaims: Int
+    /// Times the clock moved on while requests to functions were still outstanding after
+    /// the replay had waited its limit for them (10 s of real time): 0 means the run
+    /// repeats exactly for its seed.
+    public var settleTimeouts: Int
     /// Modelled latencies of hits, in seconds, sorted.
     public var hitLatencies: [Double]
     /// Modelled latencies of misses (the backing store's), in seconds, sorted.
     public var missLatencies: [Double]
 
     /// A short name: `backup-100ms`, `no-backup-1ms`.
-    public var variant: String {
-        "\(self.backup ? "backup" : "no-backup")-\(Self.milliseconds(self.billingGranularity))ms"
-    }
+    public var variant: String { Self.variant(backup: self.backup, billingGranularity: self.billingGranularity) }
 
-    static func milliseconds(_ duration: Duration) -> String {
-        let value = duration.seconds * 1000
-        return value.rounded() == value ? String(Int(value)) : String(value)
+    /// The short name of the run with backup or without, at `granularity`.
+    static func variant(backup: Bool, billingGranularity granularity: Duration) -> String {
+        let milliseconds = granularity.seconds * 1000
+        let text = milliseconds.rounded() == milliseconds ? String(Int(milliseconds)) : String(milliseconds)
+        return "\(backup ? "backup" : "no-backup")-\(text)ms"
     }
 }
 
@@ -101,9 +105,11 @@ struct ServerlessReplayer {
 
     private func replay(on cluster: ServerlessCluster) async throws -> ServerlessRun {
         let scale = self.configuration.scale
-        let largest = self.trace.requests.map { Self.scaled($0.size, scale) }.max() ?? 0
+        let largest = self.trace.requests.map { Self.scaled($0.size, scale) }.filter(self.isCacheable).max() ?? 0
         let content = ByteBuffer(repeating: 0xA5, count: largest)
         var statistics = CacheStatistics(hours: self.hours)
+        /// Keys requested so far: a miss of one of them is not a first access.
+        var seen: Set<String> = []
         /// The scaled size each key was last written at: a GET that hits reads that many
         /// bytes back, whatever size the request names (a registry's partial reads name
         /// less than the blob).
@@ -112,6 +118,7 @@ struct ServerlessReplayer {
         var missLatencies: [Double] = []
         var hour = 0
         for request in self.trace.requests {
+            try Task.checkCancellation()
             while request.time >= .seconds(3600 * (hour + 1)) {
                 await cluster.advance(by: .seconds(3600 * (hour + 1)) - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
                 statistics.hours[hour].cumulativeCost = cluster.lifecycle.report().bill.total
@@ -120,10 +127,12 @@ struct ServerlessReplayer {
             }
             await cluster.advance(by: request.time - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
             let size = Self.scaled(request.size, scale)
-            let value = content.getSlice(at: content.readerIndex, length: size)!
+            // Nil for an object the cache cannot hold at all: it is never written.
+            let value = self.isCacheable(size) ? content.getSlice(at: content.readerIndex, length: size) : nil
+            defer { seen.insert(request.key) }
             switch request.operation {
             case .get:
-                let outcome = try await self.get(request, value: value, written: &written, cluster: cluster)
+                let outcome = try await self.get(request, value: value, seen: seen, written: &written, cluster: cluster)
                 statistics.record(outcome.outcome, size: request.size, hour: hour)
                 if outcome.outcome == .hit {
                     hitLatencies.append(outcome.latency.seconds)
@@ -155,13 +164,14 @@ struct ServerlessReplayer {
             bill: report.bill,
             counters: counters,
             reclaims: cluster.platform.usage().reduce(0) { $0 + $1.reclaims },
+            settleTimeouts: cluster.settleTimeouts,
             hitLatencies: hitLatencies.sorted(),
             missLatencies: missLatencies.sorted()
         )
     }
 
     /// A cache-aside GET: a miss fetches the object (modelled) and PUTs it.
-    private func get(_ request: TraceRequest, value: ByteBuffer, written: inout [String: Int], cluster: ServerlessCluster) async throws -> (outcome: RequestOutcome, latency: Duration) {
+    private func get(_ request: TraceRequest, value: ByteBuffer?, seen: Set<String>, written: inout [String: Int], cluster: ServerlessCluster) async throws -> (outcome: RequestOutcome, latency: Duration) {
         let holders = cluster.proxy.functions(holding: request.key) ?? []
         let running = holders.filter { function in cluster.platform.instances(of: function).contains(where: \.isRunning) }.count
         let outcome: RequestOutcome
@@ -173,7 +183,7 @@ struct ServerlessReplayer {
                 let latency = self.configuration.timeModel.hitLatency(size: request.size, dataChunkCount: self.configuration.dataChunkCount, runningFunctions: running)
                 return (.hit, latency)
             }
-            outcome = written[request.key] == nil ? .firstAccess : .capacityMiss
+            outcome = seen.contains(request.key) ? .capacityMiss : .firstAccess
         } catch let error as InfiniCacheError where error.code == .objectLost {
             outcome = .lostMiss
         }
@@ -184,15 +194,34 @@ struct ServerlessReplayer {
         return (outcome, self.configuration.timeModel.missLatency(size: request.size))
     }
 
-    /// Caches `value` and notes its size; an object the proxy has no room for (larger
-    /// than the whole cache) is not cached, as in the LRU model.
-    private func put(_ key: String, _ value: ByteBuffer, written: inout [String: Int], cluster: ServerlessCluster) async throws {
+    /// Caches `value` and notes its size; nil (an object the cache cannot hold) forgets
+    /// the key instead.
+    private func put(_ key: String, _ value: ByteBuffer?, written: inout [String: Int], cluster: ServerlessCluster) async throws {
+        guard let value else {
+            written[key] = nil
+            _ = try await cluster.client.delete(key)
+            return
+        }
         written[key] = value.readableBytes
         do {
             try await cluster.client.put(key, value)
-        } catch let error as InfiniCacheError where (error.cause as? ErrorMessage)?.code == .capacityExceeded {
-            return
+        } catch let error as InfiniCacheError {
+            // No room on enough distinct nodes after the proxy's bounded evictions: the
+            // object is not cached. Anything else is a failure of the replay.
+            guard let code = (error.cause as? ErrorMessage)?.code, code == .capacityExceeded || code == .limitExceeded else { throw error }
+            written[key] = nil
         }
+    }
+
+    /// Whether the cache can hold an object of `size` scaled bytes at all: within the
+    /// proxy's object limits, and coded into no more than all its memory. (The LRU
+    /// baseline holds anything up to its memory.)
+    private func isCacheable(_ size: Int) -> Bool {
+        let k = self.configuration.dataChunkCount
+        let chunk = self.configuration.maxChunkLength / self.configuration.scale
+        guard ObjectLimits.default.violation(objectLength: size, dataChunkCount: k, maxChunkLength: chunk) == nil else { return false }
+        let coded = size / k * (k + self.configuration.parityChunkCount)
+        return coded <= self.configuration.functionCount * ((self.configuration.memoryMiB << 20) / self.configuration.scale)
     }
 
     /// The longest the clock moves between ticks when no request, warm-up or backup falls
@@ -204,8 +233,9 @@ struct ServerlessReplayer {
     /// the next request.
     static let settleTimeout = Duration.seconds(10)
 
-    /// A full-scale size at `scale`, rounded to the nearest byte.
+    /// A full-scale size at `scale`, rounded up: an object of a few bytes still costs its
+    /// nodes something.
     static func scaled(_ size: Int, _ scale: Int) -> Int {
-        (size + scale / 2) / scale
+        size / scale + (size % scale == 0 ? 0 : 1)
     }
 }

@@ -18,17 +18,19 @@ public struct TimeModel: Sendable, Hashable {
     /// measurements; AWS gives no per-stream figure.
     public var backingStoreBitsPerSecond: Double
 
-    /// Creates a model; the defaults are documented on each property.
+    /// Creates a model; the defaults are documented on each property. Rates must be finite
+    /// and positive, and durations not negative (``ReplayConfiguration/validate()``
+    /// checks).
     public init(
         functionBitsPerSecond: Double = 800e6,
         invocationOverhead: Duration = .milliseconds(13),
         backingStoreFirstByte: Duration = .milliseconds(100),
         backingStoreBitsPerSecond: Double = 720e6
     ) {
-        self.functionBitsPerSecond = max(functionBitsPerSecond, 1)
+        self.functionBitsPerSecond = functionBitsPerSecond
         self.invocationOverhead = invocationOverhead
         self.backingStoreFirstByte = backingStoreFirstByte
-        self.backingStoreBitsPerSecond = max(backingStoreBitsPerSecond, 1)
+        self.backingStoreBitsPerSecond = backingStoreBitsPerSecond
     }
 
     /// A hit on an object of `size` bytes spread over `dataChunkCount` functions: each

@@ -27,6 +27,9 @@ public struct TraceReplay: Sendable {
     /// The settings.
     public let configuration: ReplayConfiguration
 
+    /// The most hours a replay covers: a year.
+    public static let maximumHours = 366 * 24
+
     /// Creates a replay.
     ///
     /// - Throws: ``ReplayError`` with code `invalidConfiguration` for a setting out of range.
@@ -39,14 +42,18 @@ public struct TraceReplay: Sendable {
     /// nil): with backup and without, at each billing granularity, and the LRU baseline.
     /// `progress` is called as hours are replayed.
     ///
-    /// - Throws: ``ReplayError`` if `hours` is not positive or the cache fails in a way
-    ///   that is neither a hit nor a miss; errors of the in-process cache otherwise.
+    /// - Throws: ``ReplayError`` if the hours to replay are not from 1 to ``maximumHours``,
+    ///   or the cache fails in a way that is neither a hit nor a miss; errors of the
+    ///   in-process cache otherwise.
     public func run(_ trace: Trace, hours: Int? = nil, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> ReplayReport {
         let started = ContinuousClock.now
-        if let hours, hours < 1 {
-            throw ReplayError(.invalidConfiguration, "\(hours) hours: replay at least one")
-        }
         let hours = hours ?? trace.hours
+        guard (1...Self.maximumHours).contains(hours) else {
+            throw ReplayError(
+                .invalidConfiguration,
+                "\(hours) hours: replay from 1 to \(Self.maximumHours) (a trace whose requests span more, as one with a stray timestamp may, needs an explicit number of hours)"
+            )
+        }
         let trace = trace.prefix(.seconds(3600 * hours))
         let lru = self.runLRU(trace, hours: hours)
         let variants = [true, false].flatMap { backup in self.configuration.billingGranularities.map { (backup: backup, granularity: $0) } }
@@ -57,7 +64,7 @@ public struct TraceReplay: Sendable {
                 if index >= self.configuration.concurrentRuns, let done = try await group.next() {
                     results.append(done)
                 }
-                let name = "\(variant.backup ? "backup" : "no-backup")-\(ServerlessRun.milliseconds(variant.granularity))ms"
+                let name = ServerlessRun.variant(backup: variant.backup, billingGranularity: variant.granularity)
                 let replayer = ServerlessReplayer(
                     configuration: self.configuration,
                     trace: trace,

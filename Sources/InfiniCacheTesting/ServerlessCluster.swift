@@ -7,6 +7,7 @@ public import InfiniCacheProxy
 public import InstanceLaunchers
 public import LocalFunctionPlatform
 public import Logging
+import Synchronization
 
 /// A serverless cache in one process on simulated time: a proxy whose nodes are functions
 /// of a `LocalFunctionPlatform`, run by a `FunctionLifecycle`, and a client. Time moves
@@ -27,6 +28,7 @@ public final class ServerlessCluster: Sendable {
     public let client: InfiniCacheClient
     /// The functions' names, `function-0` onwards.
     public let functions: [String]
+    private let timeouts = Atomic(0)
 
     /// Starts `functionCount` functions (none invoked yet), each holding
     /// `platform.nodeCapacity` bytes in an instance `launcher` starts in this process; the
@@ -86,13 +88,23 @@ public final class ServerlessCluster: Sendable {
     }
 
     /// Returns once no request the proxy sent to a function is outstanding, or after
-    /// `timeout` of real time.
+    /// `timeout` of real time (counted in ``settleTimeouts``).
     public func settle(within timeout: Duration) async {
         let deadline = ContinuousClock.now + timeout
-        while self.lifecycle.requestsOutstanding > 0, ContinuousClock.now < deadline {
+        while self.lifecycle.requestsOutstanding > 0 {
+            guard ContinuousClock.now < deadline else {
+                self.timeouts.add(1, ordering: .relaxed)
+                return
+            }
             await self.platform.requestsFinished(within: .milliseconds(10))
             await Task.yield()
         }
+    }
+
+    /// Times ``settle(within:)`` gave up with requests still outstanding: the simulation
+    /// then moved its clock while they ran, and a seeded run may not repeat.
+    public var settleTimeouts: Int {
+        self.timeouts.load(ordering: .relaxed)
     }
 
     /// Reclaims the instance of every function that holds its mapped chunks (the oldest

@@ -3,11 +3,7 @@ import Foundation
 /// Rows of a plain trace: `seconds,key,size[,op]`, seconds a non-negative number
 /// (fractions allowed), op `get`, `put` or `delete` in any case (`get` when left out).
 struct PlainRowParser: RowParser {
-    private var rows = ParsedRows()
-
-    var requests: [TraceRequest] { self.rows.requests }
-    var malformed: [Trace.MalformedRow] { self.rows.malformed }
-    var malformedCount: Int { self.rows.malformedCount }
+    private(set) var rows = ParsedRows()
 
     /// Whether `fields` is the optional header row, `seconds,key,size[,op]`.
     static func isHeader(_ fields: [String]) -> Bool {

@@ -10,11 +10,7 @@ struct RegistryRowParser: RowParser {
     private let time: Int
     private let method: Int?
     private let columnCount: Int
-    private var rows = ParsedRows()
-
-    var requests: [TraceRequest] { self.rows.requests }
-    var malformed: [Trace.MalformedRow] { self.rows.malformed }
-    var malformedCount: Int { self.rows.malformedCount }
+    private(set) var rows = ParsedRows()
 
     /// A parser for the columns `header` names, or nil if it is not a registry header.
     init?(header: [String]) {
@@ -72,13 +68,21 @@ struct RegistryRowParser: RowParser {
         guard date.count == 3, clock.count == 3, let year = date[0], let month = date[1], let day = date[2],
             let hour = Int(clock[0]), let minute = Int(clock[1]), let seconds = Double(clock[2]),
             (1...12).contains(month), (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute),
-            seconds >= 0, seconds < 61, (0...9999).contains(year)
+            seconds >= 0, seconds < 61, (0...9999).contains(year), day <= Self.days(inMonth: month, of: year)
         else {
             return nil
         }
         let days = daysSince1970(year: year, month: month, day: day)
         let whole = Int64(days * 86_400 + hour * 3600 + minute * 60)
         return .seconds(whole) + .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    private static func days(inMonth month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (the

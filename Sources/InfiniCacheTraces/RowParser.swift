@@ -2,9 +2,8 @@ import Foundation
 
 /// Turns the rows of one trace format into requests, keeping the malformed ones.
 protocol RowParser {
-    var requests: [TraceRequest] { get }
-    var malformed: [Trace.MalformedRow] { get }
-    var malformedCount: Int { get }
+    /// The requests and malformed rows so far.
+    var rows: ParsedRows { get }
 
     /// Parses one row; returns why it is malformed (and records it), or nil.
     mutating func parse(_ fields: [String], row: Int) -> String?
@@ -37,7 +36,8 @@ struct RowError: Error {
     var reason: String
 }
 
-/// Object sizes above this (1 PiB) are malformed, as the proxy refuses them.
+/// Object sizes above this (1 PiB) are malformed: no cache holds such an object, and
+/// larger sizes are past any arithmetic the replay does on them.
 let maximumObjectSize = 1 << 50
 
 /// A size field: a whole number of bytes, written as an integer or a float (registry

@@ -2,8 +2,7 @@
 public struct Trace: Sendable {
     /// A row that was skipped, and why.
     public struct MalformedRow: Sendable, Hashable {
-        /// The row of the file (1 is the first line; a quoted field spanning lines counts
-        /// as one row).
+        /// Its line in the file (1 is the first line).
         public var row: Int
         /// What is wrong with it.
         public var reason: String

@@ -4,15 +4,16 @@ import Foundation
 public import NIOCore
 
 /// Reads workload traces: a container registry trace (the IBM Docker registry traces as
-/// CSV, e.g. `Benchmarks/traces/dal09_10mb_50h.csv.gz`; key `http.request.uri`, size
+/// CSV, e.g. `Benchmarks/infinicache-bench/Traces/dal09_10mb_50h.csv.gz`; key `http.request.uri`, size
 /// `http.response.written`, time `timestamp`) or a plain trace a user writes, one request
 /// per row: `seconds,key,size[,op]` (op `get`, `put` or `delete`; `get` when left out; an
 /// optional header row `seconds,key,size,op`; rows starting with `#` are comments). Either
 /// may be gzip-compressed; the format is told from the first row.
 ///
-/// A malformed row is skipped and reported with its row number in
+/// A malformed row is skipped and reported with its line number in
 /// ``Trace/malformedRows``, or, when ``strict``, fails the read with
-/// ``TraceError/Code/malformedRow``.
+/// ``TraceError/Code/malformedRow``. A quoted field that runs across lines (an
+/// unterminated quote would swallow the rest of the file) always fails the read.
 public struct TraceReader: Sendable {
     /// Whether a malformed row fails the read instead of being skipped.
     public var strict: Bool
@@ -33,11 +34,12 @@ public struct TraceReader: Sendable {
     public func read(contentsOf path: String) throws(TraceError) -> Trace {
         let data: Data
         do {
-            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+            let url = URL(fileURLWithPath: path)
+            let size = try url.resourceValues(forKeys: [.fileSizeKey]).fileSize ?? 0
             guard size <= self.maximumBytes else {
                 throw TraceError(.unreadable, "\(path) holds \(size) bytes; the limit is \(self.maximumBytes)")
             }
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try Data(contentsOf: url)
         } catch let error as TraceError {
             throw error
         } catch {
@@ -65,6 +67,7 @@ public struct TraceReader: Sendable {
                 throw TraceError(.empty, "the trace holds no request")
             }
             row += 1
+            try Self.checkSingleLine(first, row: row)
             if Self.isSkipped(first) { continue }
             if let registry = RegistryRowParser(header: first) {
                 parser = registry
@@ -78,21 +81,28 @@ public struct TraceReader: Sendable {
         }
         while let fields = reader.next() {
             row += 1
+            try Self.checkSingleLine(fields, row: row)
             if Self.isSkipped(fields) { continue }
             try self.parse(fields, row: row, with: &parser)
         }
-        if let error = reader.error {
-            throw TraceError(.unknownFormat, "the CSV is malformed after row \(row): \(error)")
+        let rows = parser.rows
+        guard !rows.requests.isEmpty else {
+            throw TraceError(.empty, "the trace holds no readable request (\(rows.malformedCount) malformed rows)")
         }
-        guard !parser.requests.isEmpty else {
-            throw TraceError(.empty, "the trace holds no readable request (\(parser.malformedCount) malformed rows)")
-        }
-        return Trace(requests: parser.requests, malformedRows: parser.malformed, malformedRowCount: parser.malformedCount)
+        return Trace(requests: rows.requests, malformedRows: rows.malformed, malformedRowCount: rows.malformedCount)
     }
 
     private func parse(_ fields: [String], row: Int, with parser: inout any RowParser) throws(TraceError) {
         if let reason = parser.parse(fields, row: row), self.strict {
-            throw TraceError(.malformedRow, "row \(row): \(reason)")
+            throw TraceError(.malformedRow, "line \(row): \(reason)")
+        }
+    }
+
+    /// Fails on a row with a quoted field that runs across lines: no trace format has one,
+    /// and an unterminated quote makes the rest of the file one field.
+    private static func checkSingleLine(_ fields: [String], row: Int) throws(TraceError) {
+        if let field = fields.first(where: { $0.contains(where: \.isNewline) }) {
+            throw TraceError(.malformedRow, "line \(row): a quoted field runs across lines (an unterminated quote?): \(field.prefix(60))…")
         }
     }
 

@@ -18,7 +18,7 @@ public struct TraceRequest: Sendable, Hashable {
     public var size: Int
     /// What the request does.
     public var operation: Operation
-    /// The row of the trace file it came from (1 is the first line).
+    /// The line of the trace file it came from (1 is the first line).
     public var row: Int
 
     /// Creates a request.

@@ -11,15 +11,19 @@ public struct LinkModel: Sendable, Hashable {
     /// a scale factor sets it to that factor, so that times are those of full scale.
     public var byteScale: Double
 
-    /// Creates a model; `bitsPerSecond` must be positive (a non-positive rate is taken as
-    /// 1 bit per second rather than an infinite time).
+    /// Creates a model. A rate below 1 bit per second (or not a number) is taken as 1 bit
+    /// per second, and a scale below 0 (or not finite) as 0, rather than an infinite or
+    /// undefined time.
     public init(bitsPerSecond: Double = 800e6, byteScale: Double = 1) {
-        self.bitsPerSecond = max(bitsPerSecond, 1)
-        self.byteScale = max(byteScale, 0)
+        self.bitsPerSecond = bitsPerSecond >= 1 ? bitsPerSecond : 1
+        self.byteScale = byteScale.isFinite && byteScale > 0 ? byteScale : 0
     }
+
+    /// The longest transfer time the model gives: a century, past any simulation.
+    static let longestTransfer = 100 * 365 * 86_400.0
 
     /// The time `bytes` take over the link.
     public func transferTime(bytes: Int) -> Duration {
-        .seconds(Double(max(bytes, 0)) * self.byteScale * 8 / self.bitsPerSecond)
+        .seconds(min(Double(max(bytes, 0)) * self.byteScale * 8 / self.bitsPerSecond, Self.longestTransfer))
     }
 }

@@ -163,8 +163,12 @@ struct PlatformStateMachine {
         }
         deployed.usage.invocations += 1
         deployed.slots[index].invocation += 1
-        deployed.slots[index].running = (now, payload)
-        deployed.slots[index].lastActivity = now
+        // An invocation that ended while its link was still busy ended when the bytes were
+        // through, possibly after `now`: the next one starts then, so no time is billed
+        // twice.
+        let start = max(now, deployed.slots[index].idleSince)
+        deployed.slots[index].running = (start, payload)
+        deployed.slots[index].lastActivity = start
         effects.runStates.append(Self.runState(of: &deployed.slots[index]))
         return .warm(deployed.slots[index], effects)
     }

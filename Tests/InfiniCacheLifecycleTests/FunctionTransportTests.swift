@@ -12,6 +12,8 @@ import Testing
 private final class ScriptedInvocation: FunctionInvocation {
     let instanceID: UInt64
     private let running: Atomic<Bool>
+    /// Requests sent to it, and of those, served.
+    let sent = Atomic(0)
     let served = Atomic(0)
 
     init(instanceID: UInt64, running: Bool) {
@@ -30,6 +32,7 @@ private final class ScriptedInvocation: FunctionInvocation {
         let invocation: ScriptedInvocation
 
         func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+            self.invocation.sent.add(1, ordering: .relaxed)
             guard self.invocation.isRunning else {
                 onResponse(.failure(TransportError(.connectionClosed, "the invocation has ended")))
                 return PendingRequest {}
@@ -76,7 +79,33 @@ struct FunctionTransportTests {
         }
         #expect(answers.allSatisfy { $0.opcode == Opcode.stored })
         #expect(next.served.load(ordering: .relaxed) == 3)
-        #expect(ended.served.load(ordering: .relaxed) == 0)
+        #expect(ended.sent.load(ordering: .relaxed) == 0, "nothing was sent to the invocation that had ended")
         #expect(transport.requestsOutstanding == 0)
+    }
+
+    @Test("a request whose invocations keep ending before the hand-over fails after its attempts, not in a loop")
+    func handOverGivesUp() async throws {
+        let invocations = (0..<3).map { _ in ScriptedInvocation(instanceID: 1, running: false) }
+        let transport = FunctionTransport(function: "f", platform: ScriptedPlatform(invocations), ledger: LifecycleLedger(proxy: InfiniCacheProxy()))
+        await #expect(throws: TransportError.self) {
+            try await transport.request(Frame(.putChunk, key: ByteBuffer(string: "k")))
+        }
+        #expect(invocations.map { $0.sent.load(ordering: .relaxed) } == [0, 0, 0])
+        #expect(transport.requestsOutstanding == 0)
+    }
+
+    @Test("cancelling a request drops its answer, but the function still serves it, and it counts as outstanding until then")
+    func cancelledRequestIsServed() async throws {
+        let invocation = ScriptedInvocation(instanceID: 1, running: true)
+        let transport = FunctionTransport(function: "f", platform: ScriptedPlatform([invocation]), ledger: LifecycleLedger(proxy: InfiniCacheProxy()))
+        let answers = Atomic(0)
+        let pending = transport.send(Frame(.putChunk, key: ByteBuffer(string: "k"))) { _ in answers.add(1, ordering: .relaxed) }
+        pending.cancel()
+        for _ in 0..<1000 where transport.requestsOutstanding > 0 {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(transport.requestsOutstanding == 0)
+        #expect(invocation.served.load(ordering: .relaxed) == 1, "the function served the cancelled request")
+        #expect(answers.load(ordering: .relaxed) == 0, "its answer was dropped")
     }
 }

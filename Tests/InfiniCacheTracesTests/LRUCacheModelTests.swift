@@ -51,6 +51,18 @@ struct LRUCacheModelTests {
         #expect(outcomes.contains(.hit) && outcomes.contains(.capacityMiss) && outcomes.contains(.firstAccess))
     }
 
+    @Test("a PUT stores a new version, evicting as a miss would; a DELETE removes the object, and its next GET is no first access")
+    func writes() {
+        var model = LRUCacheModel(capacity: 100)
+        #expect(model.serve(TraceRequest(time: .zero, key: "a", size: 60, operation: .put)) == .write)
+        #expect(model.serve(TraceRequest(time: .zero, key: "a", size: 60)) == .hit)
+        #expect(model.serve(TraceRequest(time: .zero, key: "b", size: 50, operation: .put)) == .write)
+        #expect(model.storedBytes == 50, "a was evicted to make room for b")
+        #expect(model.serve(TraceRequest(time: .zero, key: "b", size: 50, operation: .delete)) == .write)
+        #expect(model.storedBytes == 0)
+        #expect(model.serve(TraceRequest(time: .zero, key: "b", size: 50)) == .capacityMiss)
+    }
+
     @Test("stored bytes integrate over time; ECPUs count KiB moved")
     func serverlessUse() {
         var model = LRUCacheModel(capacity: 10_000)

@@ -91,7 +91,7 @@ struct TraceReaderTests {
         #expect {
             try self.read(Self.malformed, strict: true)
         } throws: { error in
-            (error as? TraceError)?.code == .malformedRow && "\(error)".contains("row 2")
+            (error as? TraceError)?.code == .malformedRow && "\(error)".contains("line 2")
         }
     }
 
@@ -111,6 +111,45 @@ struct TraceReaderTests {
         #expect(trace.requests.map(\.key) == ["a", "f"])
         #expect(trace.requests.map(\.operation) == [.get, .delete])
         #expect(trace.malformedRows.map(\.row) == [3, 4, 5, 6])
+    }
+
+    @Test("CRLF line ends read as LF ones")
+    func crlf() throws {
+        let trace = try self.read("0,a,10\r\n1,b,20\r\n")
+        #expect(trace.requests.map(\.key) == ["a", "b"])
+        #expect(trace.requests.map(\.size) == [10, 20])
+    }
+
+    @Test("an unterminated quote fails the read, naming its line, instead of swallowing the rest of the file")
+    func unterminatedQuote() {
+        #expect {
+            try self.read("0,a,10\n1,\"b,20\n2,c,30\n3,d,40\n")
+        } throws: { error in
+            (error as? TraceError)?.code == .malformedRow && "\(error)".contains("line 2")
+        }
+    }
+
+    @Test("an impossible date is malformed, not the next month")
+    func impossibleDate() throws {
+        let trace = try self.read(
+            """
+            http.request.uri,http.response.written,timestamp
+            a,1,2017-02-28 00:00:00
+            b,1,2017-02-29 00:00:00
+            c,1,2016-02-29 00:00:00
+            """
+        )
+        #expect(trace.requests.map(\.key) == ["c", "a"])
+        #expect(trace.malformedRows.map(\.row) == [3])
+    }
+
+    @Test("reasons are kept for the first 100 malformed rows; all are counted")
+    func malformedCap() throws {
+        let text = (0..<250).map { "x\($0),k,1" }.joined(separator: "\n") + "\n0,ok,1\n"
+        let trace = try self.read(text)
+        #expect(trace.malformedRowCount == 250)
+        #expect(trace.malformedRows.count == Trace.maximumMalformedRowsKept)
+        #expect(trace.requests.count == 1)
     }
 
     @Test("gzip-compressed traces read the same")

@@ -62,6 +62,57 @@ struct TraceReplayTests {
         #expect(report.serverlessCumulativeCost.count == 1)
     }
 
+    @Test("requests fall in the hour they are made; costs accumulate hour by hour; a request at exactly 3600 s opens the second hour")
+    func hours() async throws {
+        let trace = try self.trace(
+            """
+            0,a,10000000
+            3599.999,a,10000000
+            3600,b,10000000
+            7300,a,10000000
+            """
+        )
+        let report = try await TraceReplay(configuration: Self.handConfiguration).run(trace)
+        #expect(report.hours == 3)
+        for statistics in [report.lru] + report.runs.map(\.statistics) {
+            #expect(statistics.hours.map(\.gets) == [2, 1, 1])
+            #expect(statistics.hours.map(\.hits) == [1, 0, 1])
+        }
+        for run in report.runs {
+            let costs = run.statistics.hours.map(\.cumulativeCost)
+            #expect(costs.count == 3 && zip(costs, costs.dropFirst()).allSatisfy { $0 < $1 } && costs.last == run.bill.total)
+        }
+        #expect(report.alwaysOnCost == 3 * 10.368)
+        // a is stored all three hours, b from the start of the second; ECPUs for a's store
+        // and its hit in the first hour, b's store in the second, a's hit in the third.
+        let perGigabyteHour = 0.125 / 1e9
+        let perECPU = 0.0034 / 1e6
+        let hourly = [
+            10e6 * perGigabyteHour + 2 * 9766 * perECPU,
+            20e6 * perGigabyteHour + 9766 * perECPU,
+            20e6 * perGigabyteHour + 9766 * perECPU,
+        ]
+        for hour in hourly.indices {
+            #expect(abs(report.serverlessCumulativeCost[hour] - hourly[...hour].reduce(0, +)) < 1e-12)
+        }
+        #expect(abs(report.serverlessCost - hourly.reduce(0, +)) < 1e-12)
+        await #expect(throws: ReplayError.self) { try await TraceReplay(configuration: Self.handConfiguration).run(trace, hours: 0) }
+        await #expect(throws: ReplayError.self) { try await TraceReplay(configuration: Self.handConfiguration).run(trace, hours: TraceReplay.maximumHours + 1) }
+    }
+
+    @Test("an object the cache cannot hold is a miss every time, without being written")
+    func uncacheable() async throws {
+        // 3 functions of 16 MiB hold at most 48 MiB of coded bytes: a 40 MB object codes
+        // to 60 MB.
+        var configuration = Self.handConfiguration
+        configuration.memoryMiB = 16
+        let trace = try self.trace("0,big,40000000\n10,big,40000000\n20,small,1000000\n30,small,1000000\n")
+        let report = try await TraceReplay(configuration: configuration).run(trace)
+        for run in report.runs {
+            #expect(run.statistics.outcomes == [.firstAccess, .capacityMiss, .firstAccess, .hit])
+        }
+    }
+
     /// Twelve functions of 96 MiB, a hazard high enough to lose objects, a workload that
     /// evicts: sizes are multiples of 20,480 bytes, so that both scales divide every
     /// chunk exactly.
@@ -114,6 +165,7 @@ struct TraceReplayTests {
             counters.chunksLost = 0
             return counters
         }
+        #expect((first.runs + again.runs).allSatisfy { $0.settleTimeouts == 0 })
         for (one, other) in zip(first.runs, again.runs) {
             #expect(one.statistics == other.statistics)
             #expect(one.bill == other.bill)

@@ -57,6 +57,22 @@ struct LinkModelTests {
         #expect(machine.usage[0].billedDuration == .milliseconds(200), "150 ms of transfer, rounded up to 100 ms units")
     }
 
+    @Test("an invocation that starts while the last one's bytes are still crossing the link starts when they are through: nothing is billed twice")
+    func noDoubleBilling() throws {
+        var machine = self.machine(granularity: .milliseconds(1), link: LinkModel(bitsPerSecond: 800e6))
+        let slot = try self.start(&machine, payload: .backup, at: .zero)
+        let begun = machine.beginRequest("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+        #expect(begun)
+        _ = machine.endRequest("f", instance: slot.id, bytesMoved: 5_000_000, now: .zero)
+        _ = machine.end("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+        guard case .warm(let again, _) = try machine.invoke("f", payload: .warmUp, now: .zero, dead: []) else {
+            Issue.record("expected the idle instance")
+            return
+        }
+        _ = machine.end("f", instance: again.id, invocation: again.invocation, now: .zero)
+        #expect(machine.usage[0].billedDuration == .milliseconds(51), "50 ms of transfer, then one 1 ms unit of warm-up")
+    }
+
     @Test("without a link model, bytes moved add nothing")
     func noModel() throws {
         var machine = self.machine(granularity: .milliseconds(1))
