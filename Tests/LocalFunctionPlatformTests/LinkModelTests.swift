@@ -22,6 +22,16 @@ struct LinkModelTests {
         return try #require(slot)
     }
 
+    /// Starts a backup invocation at time zero that serves one request moving `bytes`,
+    /// then asks it to end at time zero.
+    private func serveAndEnd(_ machine: inout PlatformStateMachine, bytes: Int) throws {
+        let slot = try self.start(&machine, payload: .backup, at: .zero)
+        let begun = machine.beginRequest("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+        #expect(begun)
+        _ = machine.endRequest("f", instance: slot.id, bytesMoved: bytes, now: .zero)
+        _ = machine.end("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+    }
+
     @Test("transfer time is bytes × scale × 8 / rate")
     func transferTime() {
         #expect(LinkModel(bitsPerSecond: 800e6).transferTime(bytes: 5_000_000) == .milliseconds(50))
@@ -49,22 +59,14 @@ struct LinkModelTests {
     @Test("an invocation ended while its link is busy ends, and is billed, when the bytes are through")
     func endWaitsForLink() throws {
         var machine = self.machine(granularity: .milliseconds(100), link: LinkModel(bitsPerSecond: 800e6))
-        let slot = try self.start(&machine, payload: .backup, at: .zero)
-        let begun = machine.beginRequest("f", instance: slot.id, invocation: slot.invocation, now: .zero)
-        #expect(begun)
-        _ = machine.endRequest("f", instance: slot.id, bytesMoved: 15_000_000, now: .zero)
-        _ = machine.end("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+        try self.serveAndEnd(&machine, bytes: 15_000_000)
         #expect(machine.usage[0].billedDuration == .milliseconds(200), "150 ms of transfer, rounded up to 100 ms units")
     }
 
     @Test("an invocation that starts while the last one's bytes are still crossing the link starts when they are through: nothing is billed twice")
     func noDoubleBilling() throws {
         var machine = self.machine(granularity: .milliseconds(1), link: LinkModel(bitsPerSecond: 800e6))
-        let slot = try self.start(&machine, payload: .backup, at: .zero)
-        let begun = machine.beginRequest("f", instance: slot.id, invocation: slot.invocation, now: .zero)
-        #expect(begun)
-        _ = machine.endRequest("f", instance: slot.id, bytesMoved: 5_000_000, now: .zero)
-        _ = machine.end("f", instance: slot.id, invocation: slot.invocation, now: .zero)
+        try self.serveAndEnd(&machine, bytes: 5_000_000)
         guard case .warm(let again, _) = try machine.invoke("f", payload: .warmUp, now: .zero, dead: []) else {
             Issue.record("expected the idle instance")
             return
