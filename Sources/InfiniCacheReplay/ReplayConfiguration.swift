@@ -1,5 +1,5 @@
 import Foundation
-public import FunctionPlatform
+import FunctionPlatform
 public import LocalFunctionPlatform
 
 /// What a trace replay simulates: the serverless cache (the paper's deployment by

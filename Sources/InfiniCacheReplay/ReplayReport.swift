@@ -1,4 +1,4 @@
-public import InfiniCacheTraces
+import InfiniCacheTraces
 
 /// Everything a trace replay measured: the serverless cache's runs, and the always-on
 /// caches of the same memory beside them.
