@@ -7,10 +7,10 @@ public struct Prices: Sendable, Hashable {
     /// the always-on node's hourly price (cache.r5.24xlarge, $10.368, as in the paper).
     public var lambda: CostMeter
     /// ElastiCache Serverless (Redis OSS), dollars per GB-hour of data stored: $0.125
-    /// (us-east-1, as listed in 2024 and still in 2026).
+    /// (AWS's us-east-1 list price since ElastiCache Serverless launched, November 2023).
     public var serverlessPerGigabyteHour: Double
     /// ElastiCache Serverless, dollars per million ECPUs: $0.0034; a request uses one
-    /// ECPU per KiB it moves (same listing).
+    /// ECPU per KiB it moves (the same list, same date).
     public var serverlessPerMillionECPUs: Double
 
     /// Creates prices; the defaults are documented on each property.
