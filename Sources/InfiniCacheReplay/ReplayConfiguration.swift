@@ -87,6 +87,12 @@ public struct ReplayConfiguration: Sendable {
     /// compared against get the same.
     public var totalMemory: Int { self.functionCount * self.memoryMiB << 20 }
 
+    /// The largest chunk at the replay's scale.
+    var scaledMaxChunkLength: Int { self.maxChunkLength / self.scale }
+
+    /// Bytes each function holds at the replay's scale: what the proxy places against.
+    var scaledFunctionCapacity: Int { (self.memoryMiB << 20) / self.scale }
+
     /// Checks the settings.
     ///
     /// - Throws: ``ReplayError`` with code `invalidConfiguration`, naming the setting.
@@ -99,7 +105,7 @@ public struct ReplayConfiguration: Sendable {
         try require(self.functionCount <= 100_000, "\(self.functionCount) functions: at most 100,000")
         try require(self.memoryMiB >= 1 && self.memoryMiB <= 1 << 20, "memory of \(self.memoryMiB) MiB per function: from 1 MiB to 1 TiB")
         try require(self.scale >= 1, "scale \(self.scale): at least 1")
-        try require(self.maxChunkLength / self.scale >= 4096 && self.maxChunkLength <= 16 << 20, "chunks of \(self.maxChunkLength) bytes at scale \(self.scale) are \(self.maxChunkLength / self.scale) bytes; the proxy needs at least 4096 (and at most 16 MiB at full scale)")
+        try require(self.scaledMaxChunkLength >= 4096 && self.maxChunkLength <= 16 << 20, "chunks of \(self.maxChunkLength) bytes at scale \(self.scale) are \(self.scaledMaxChunkLength) bytes; the proxy needs at least 4096 (and at most 16 MiB at full scale)")
         try require(!self.billingGranularities.isEmpty && self.billingGranularities.allSatisfy { $0 > .zero }, "billing granularities must be positive, and at least one")
         try require(self.warmUpInterval.map { $0 > .zero } ?? true, "the warm-up interval must be positive")
         try require(self.backupInterval.map { $0 > .zero } ?? true, "the backup interval must be positive")

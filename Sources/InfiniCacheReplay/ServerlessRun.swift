@@ -80,10 +80,10 @@ struct ServerlessReplayer {
             client: ClientConfiguration(
                 dataChunkCount: self.configuration.dataChunkCount,
                 parityChunkCount: self.configuration.parityChunkCount,
-                maxChunkLength: self.configuration.maxChunkLength / scale,
+                maxChunkLength: self.configuration.scaledMaxChunkLength,
                 timeout: self.configuration.requestTimeout
             ),
-            placementCapacity: (self.configuration.memoryMiB << 20) / scale,
+            placementCapacity: self.configuration.scaledFunctionCapacity,
             storageCharge: .payloadOnly,
             logger: Logger(label: "infinicache.replay", factory: { _ in SwiftLogNoOpLogHandler() })
         )
@@ -117,14 +117,18 @@ struct ServerlessReplayer {
         var hitLatencies: [Double] = []
         var missLatencies: [Double] = []
         var hour = 0
-        for request in self.trace.requests {
-            try Task.checkCancellation()
-            while request.time >= .seconds(3600 * (hour + 1)) {
+        /// Moves the clock to the end of every hour that ends by `time`, noting the cost so far.
+        func closeHours(before time: Duration) async {
+            while hour < self.hours, time >= .seconds(3600 * (hour + 1)) {
                 await cluster.advance(by: .seconds(3600 * (hour + 1)) - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
                 statistics.hours[hour].cumulativeCost = cluster.lifecycle.report().bill.total
                 hour += 1
                 self.progress(Double(hour))
             }
+        }
+        for request in self.trace.requests {
+            try Task.checkCancellation()
+            await closeHours(before: request.time)
             await cluster.advance(by: request.time - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
             let size = Self.scaled(request.size, scale)
             // Nil for an object the cache cannot hold at all: it is never written.
@@ -147,12 +151,7 @@ struct ServerlessReplayer {
                 statistics.record(.write, size: request.size, hour: hour)
             }
         }
-        while hour < self.hours {
-            await cluster.advance(by: .seconds(3600 * (hour + 1)) - cluster.clock.now, step: Self.step, settleTimeout: Self.settleTimeout)
-            statistics.hours[hour].cumulativeCost = cluster.lifecycle.report().bill.total
-            hour += 1
-            self.progress(Double(hour))
-        }
+        await closeHours(before: .seconds(3600 * self.hours))
         await cluster.settle(within: Self.settleTimeout)
         let report = cluster.lifecycle.report()
         var counters = report.counters
@@ -218,10 +217,10 @@ struct ServerlessReplayer {
     /// baseline holds anything up to its memory.)
     private func isCacheable(_ size: Int) -> Bool {
         let k = self.configuration.dataChunkCount
-        let chunk = self.configuration.maxChunkLength / self.configuration.scale
+        let chunk = self.configuration.scaledMaxChunkLength
         guard ObjectLimits.default.violation(objectLength: size, dataChunkCount: k, maxChunkLength: chunk) == nil else { return false }
         let coded = size / k * (k + self.configuration.parityChunkCount)
-        return coded <= self.configuration.functionCount * ((self.configuration.memoryMiB << 20) / self.configuration.scale)
+        return coded <= self.configuration.functionCount * self.configuration.scaledFunctionCapacity
     }
 
     /// The longest the clock moves between ticks when no request, warm-up or backup falls

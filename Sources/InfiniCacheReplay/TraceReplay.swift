@@ -109,11 +109,14 @@ public struct TraceReplay: Sendable {
         var byteSeconds = Array(repeating: 0.0, count: hours)
         var ecpus = Array(repeating: 0, count: hours)
         var hour = 0
+        /// The model's totals at the end of the last hour closed.
+        var closed = (byteSeconds: 0.0, ecpus: 0)
         func closeHours(before time: Duration) {
             while hour < hours, time >= .seconds(3600 * (hour + 1)) {
                 model.advance(to: .seconds(3600 * (hour + 1)))
-                byteSeconds[hour] = model.storedByteSeconds - byteSeconds[..<hour].reduce(0, +)
-                ecpus[hour] = model.ecpus - ecpus[..<hour].reduce(0, +)
+                byteSeconds[hour] = model.storedByteSeconds - closed.byteSeconds
+                ecpus[hour] = model.ecpus - closed.ecpus
+                closed = (model.storedByteSeconds, model.ecpus)
                 hour += 1
             }
         }
