@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "ChunkTransport", targets: ["ChunkTransport"]),
         .library(name: "ChunkTransportInProcess", targets: ["ChunkTransportInProcess"]),
         .library(name: "ChunkTransportTCP", targets: ["ChunkTransportTCP"]),
+        .library(name: "RESPWire", targets: ["RESPWire"]),
         .library(name: "InfiniCacheStatistics", targets: ["InfiniCacheStatistics"]),
         .library(name: "InfiniCacheClient", targets: ["InfiniCacheClient"]),
         .library(name: "InfiniCacheProxy", targets: ["InfiniCacheProxy"]),
@@ -61,6 +62,7 @@ let package = Package(
         ),
         .target(name: "ErasureCoding", dependencies: ["CISAL", nio]),
         .target(name: "ChunkWire", dependencies: ["CISAL", nio]),
+        .target(name: "RESPWire", dependencies: [nio]),
 
         // MARK: Transports: the abstraction, then its implementations
 
@@ -193,6 +195,7 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "RESPWireTests", dependencies: ["RESPWire", nio]),
         .testTarget(
             name: "ChunkTransportTests",
             dependencies: ["ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "TestSupport", nio, nioPosix]
