@@ -22,14 +22,15 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     /// sends nothing more for it.
     case cancel = 0x09
     /// Client → proxy: announce a write of an object (key, k, r, object length; payload: the
-    /// maximum chunk length, 4 bytes). Answered by ``stored`` carrying the object version
-    /// the chunks must be sent with.
+    /// maximum chunk length, 4 bytes, optionally followed by an ``ObjectExpiry``). Answered by ``stored`` carrying the object version the chunks must be
+    /// sent with.
     case putObject = 0x0A
     /// Client → proxy: read an object. Answered by ``objectInfo`` then the first k chunks
     /// of every stripe as ``chunkData``, or ``notFound``.
     case getObject = 0x0B
     /// An object's metadata: k, r, object length, object version; payload: the maximum
-    /// chunk length, 4 bytes.
+    /// chunk length, 4 bytes, and the milliseconds the object has left to live, 8 bytes
+    /// (signed; -1: it does not expire).
     case objectInfo = 0x0C
     /// Client → proxy: does the object exist? Answered by ``objectInfo`` or ``notFound``.
     case statObject = 0x0D
@@ -67,12 +68,25 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     /// payload's mark. Answered by ``stored``.
     case syncCommit = 0x1A
 
+    /// Client → proxy: set or remove the expiry of an object. Payload: an ``ObjectExpiry``
+    /// (not `keep`). Answered by ``objectInfo``, by ``deleted`` when the time has already
+    /// passed (the object is removed), or by ``notFound``.
+    case expire = 0x1B
+    /// Client → proxy: list keys from a cursor. Payload: the cursor (8 bytes, 0 to start)
+    /// and the most keys to return (4 bytes). Answered by ``keyList``.
+    case scan = 0x1C
+    /// The answer to ``scan``: the cursor to continue from (8 bytes, 0 when the scan is
+    /// complete), the number of keys (4 bytes), then each key as its length (2 bytes) and bytes.
+    case keyList = 0x1D
+    /// Client → proxy: remove every object. Answered by ``deleted``.
+    case flush = 0x1E
+
     /// Whether this opcode answers a request (rather than asking for something).
     public var isResponse: Bool {
         switch self {
-        case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return, .syncMark: true
+        case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return, .syncMark, .keyList: true
         case .putChunk, .getChunk, .delete, .cancel, .putObject, .getObject, .statObject, .stats, .hello, .ping, .invoke,
-            .syncStatus, .syncDelta, .syncBegin, .syncCommit:
+            .syncStatus, .syncDelta, .syncBegin, .syncCommit, .expire, .scan, .flush:
             false
         }
     }

@@ -13,6 +13,11 @@ extension InfiniCacheClient {
     /// Each stripe is decoded as soon as its first k chunks have arrived (a copy when the
     /// k data chunks came, decoding otherwise) straight into the returned buffer.
     public func get(_ key: String) async throws -> ByteBuffer? {
+        try await self.get(ByteBuffer(string: key))
+    }
+
+    /// The object stored under the key made of `key`'s bytes, as ``get(_:)-(String)``.
+    public func get(_ key: ByteBuffer) async throws -> ByteBuffer? {
         try await self.withTimeout("get") {
             let destination = ObjectBuffer()
             let found = try await self.read(try self.checkedKey(key)) { layout in

@@ -1,6 +1,6 @@
 public import ChunkTransport
 import ChunkTransportTCP
-import ChunkWire
+public import ChunkWire
 import ErasureCoding
 import Foundation
 public import InfiniCacheStatistics
@@ -64,8 +64,24 @@ public final class InfiniCacheClient: Sendable {
     }
 
     /// Stores `value` under `key`, replacing any previous value atomically for readers.
-    /// Returns once every chunk of every stripe is stored on its node.
-    public func put(_ key: String, _ value: ByteBuffer) async throws {
+    /// Returns once every chunk of every stripe is stored on its node. The object expires
+    /// as `expiry` says (by default, never; `.keep` keeps the replaced version's expiry).
+    ///
+    /// - Throws: ``InfiniCacheError``: `rejected` for a key or object outside the limits,
+    ///   `timedOut`, `proxyUnreachable`, or the proxy's refusal.
+    public func put(_ key: String, _ value: ByteBuffer, expiry: ObjectExpiry = .never) async throws {
+        try await self.put(ByteBuffer(string: key), value, expiry: expiry)
+    }
+
+    /// Stores `value` under `key` for `lifetime` (whole milliseconds, measured by the
+    /// proxy's clock from when it receives the write), as ``put(_:_:expiry:)-(String,_,_)``.
+    public func put(_ key: String, _ value: ByteBuffer, expiresIn lifetime: Duration) async throws {
+        try await self.put(ByteBuffer(string: key), value, expiry: .after(milliseconds: lifetime.milliseconds))
+    }
+
+    /// Stores `value` under the key made of `key`'s bytes (which need not be UTF-8), as
+    /// ``put(_:_:expiry:)-(String,_,_)``.
+    public func put(_ key: ByteBuffer, _ value: ByteBuffer, expiry: ObjectExpiry = .never) async throws {
         let key = try self.checkedKey(key)
         if let violation = self.configuration.objectLimits.violation(
             objectLength: value.readableBytes, dataChunkCount: self.configuration.dataChunkCount, maxChunkLength: self.configuration.maxChunkLength
@@ -74,7 +90,7 @@ public final class InfiniCacheClient: Sendable {
         }
         let proxy = self.ring.member(for: key.readableBytesView)
         try await self.withTimeout("put") {
-            try await self.upload(value, key: key, proxy: proxy)
+            try await self.upload(value, key: key, expiry: expiry, proxy: proxy)
         }
     }
 
@@ -86,6 +102,12 @@ public final class InfiniCacheClient: Sendable {
     /// Removes `key`; returns whether it was cached.
     @discardableResult
     public func delete(_ key: String) async throws -> Bool {
+        try await self.delete(ByteBuffer(string: key))
+    }
+
+    /// Removes the key made of `key`'s bytes; returns whether it was cached.
+    @discardableResult
+    public func delete(_ key: ByteBuffer) async throws -> Bool {
         let key = try self.checkedKey(key)
         let answer = try await self.withTimeout("delete") {
             try await self.exchange(Frame(.delete, key: key), proxy: self.ring.member(for: key.readableBytesView))
@@ -95,6 +117,11 @@ public final class InfiniCacheClient: Sendable {
 
     /// Whether `key` is cached.
     public func exists(_ key: String) async throws -> Bool {
+        try await self.exists(ByteBuffer(string: key))
+    }
+
+    /// Whether the key made of `key`'s bytes is cached.
+    public func exists(_ key: ByteBuffer) async throws -> Bool {
         let key = try self.checkedKey(key)
         let answer = try await self.withTimeout("exists") {
             try await self.exchange(Frame(.statObject, key: key), proxy: self.ring.member(for: key.readableBytesView))
@@ -116,11 +143,14 @@ public final class InfiniCacheClient: Sendable {
         }
     }
 
-    private func upload(_ value: ByteBuffer, key: ByteBuffer, proxy: Int) async throws {
+    private func upload(_ value: ByteBuffer, key: ByteBuffer, expiry: ObjectExpiry, proxy: Int) async throws {
         let codec = try self.codec(k: self.configuration.dataChunkCount, r: self.configuration.parityChunkCount)
         let encoded = try codec.encode(value, maxChunkLength: self.configuration.maxChunkLength)
         var limits = ByteBuffer()
         limits.writeInteger(UInt32(self.configuration.maxChunkLength), endianness: .little)
+        if expiry != .never {
+            expiry.write(to: &limits)
+        }
         let k = UInt8(codec.dataChunkCount)
         let r = UInt8(codec.parityChunkCount)
         let objectLength = UInt64(value.readableBytes)
@@ -155,7 +185,13 @@ public final class InfiniCacheClient: Sendable {
     ///
     /// - Throws: ``InfiniCacheError`` with code `rejected`, naming the limit.
     func checkedKey(_ key: String) throws(InfiniCacheError) -> ByteBuffer {
-        let bytes = ByteBuffer(string: key)
+        try self.checkedKey(ByteBuffer(string: key))
+    }
+
+    /// `bytes`, once they are within the proxies' key limit.
+    ///
+    /// - Throws: ``InfiniCacheError`` with code `rejected`, naming the limit.
+    func checkedKey(_ bytes: ByteBuffer) throws(InfiniCacheError) -> ByteBuffer {
         let limit = self.configuration.transport.limits.maximumKeyLength
         guard bytes.readableBytes <= limit else {
             throw InfiniCacheError(.rejected, "a key is at most \(limit) bytes of UTF-8; this one has \(bytes.readableBytes)")
@@ -183,6 +219,9 @@ public final class InfiniCacheClient: Sendable {
         }
         return connections[turn % connections.count]
     }
+
+    /// How many proxies the client spreads keys over.
+    public var proxyCount: Int { self.proxies.count }
 
     func proxy(for key: ByteBuffer) -> Int {
         self.ring.member(for: key.readableBytesView)

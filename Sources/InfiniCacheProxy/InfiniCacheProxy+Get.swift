@@ -12,7 +12,8 @@ extension InfiniCacheProxy {
     /// chunks corrupt on the way reads the same version again); if the key now holds
     /// another, it is not found.
     func startGet(_ request: Frame, replies: ReplySink) {
-        let found = self.withState { state -> (ObjectRecord, [NodeID: any FrameTransport])? in
+        let now = self.wallClock()
+        let found = self.withState(expiring: request.key, now: now) { state -> (ObjectRecord, [NodeID: any FrameTransport])? in
             guard let record = state.beginRead(request.key, version: request.objectVersion) else { return nil }
             var transports: [NodeID: any FrameTransport] = [:]
             for node in record.placement.joined() where transports[node] == nil {
@@ -24,7 +25,7 @@ extension InfiniCacheProxy {
             replies.post(request.response(.notFound))
             return
         }
-        replies.post(record.infoFrame(), final: false)
+        replies.post(record.infoFrame(now: now), final: false)
         let read = FirstDRead(record: record, replies: replies) { outcome in
             var lost = false
             if case .lost(let stripe) = outcome {

@@ -31,6 +31,14 @@ extension InfiniCacheProxy {
         guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self) else {
             throw ErrorMessage(.badRequest, "putObject needs the maximum chunk length as its payload")
         }
+        var expiry = ObjectExpiry.never
+        if payload.readableBytes > 0 {
+            do {
+                expiry = try ObjectExpiry(from: &payload)
+            } catch {
+                throw ErrorMessage(.badRequest, "putObject: \(error.message)")
+            }
+        }
         guard let objectLength = Int(exactly: request.objectLength), objectLength <= Self.maximumObjectLength else {
             throw ErrorMessage(.capacityExceeded, "an object of \(request.objectLength) bytes is larger than any cache")
         }
@@ -44,7 +52,8 @@ extension InfiniCacheProxy {
             throw ErrorMessage(.limitExceeded, violation)
         }
         let now = ContinuousClock.now
-        switch self.withState({ $0.beginUpload(key: request.key, layout: layout, now: now) }) {
+        let wallClock = self.wallClock()
+        switch self.withState({ $0.beginUpload(key: request.key, layout: layout, expiry: expiry, wallClock: wallClock, now: now) }) {
         case .success(let placed):
             return placed
         case .failure(let refusal):

@@ -19,19 +19,25 @@ public final class InfiniCacheProxy: FrameResponder {
     let logger: Logger
     /// The objects the proxy accepts, checked before any placement work.
     public let objectLimits: ObjectLimits
+    /// The proxy's clock for expiry times: milliseconds since the Unix epoch.
+    let wallClock: @Sendable () -> Int64
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
     /// `uploadTimeout` are abandoned and their chunks deleted; objects outside
     /// `objectLimits` are refused with `limitExceeded`. Placement charges each chunk to
     /// its node's capacity as `storageCharge` says: the nodes' own charge by default.
+    /// Objects' expiry times are read on `wallClock` (milliseconds since the Unix epoch;
+    /// the system's real-time clock by default, a simulated one in tests).
     public init(
         uploadTimeout: Duration = .seconds(120),
         objectLimits: ObjectLimits = .default,
         storageCharge: StorageCharge = .standard,
+        wallClock: @escaping @Sendable () -> Int64 = InfiniCacheProxy.systemWallClock,
         logger: Logger = Logger(label: "infinicache.proxy")
     ) {
         self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge))
         self.objectLimits = objectLimits
+        self.wallClock = wallClock
         self.logger = logger
     }
 
@@ -45,6 +51,16 @@ public final class InfiniCacheProxy: FrameResponder {
             (body(&state), state.takeMetricChanges())
         }
         self.metrics.record(changes)
+        return result
+    }
+
+    /// Like ``withState(_:)``, after removing `key` if its expiry time has passed at
+    /// `now` (its chunks are deleted after unlocking).
+    func withState<Result>(expiring key: ByteBuffer, now: Int64, _ body: (inout ProxyState) -> Result) -> Result {
+        let (expired, result) = self.withState { state in
+            (state.expireIfDue(key, now: now), body(&state))
+        }
+        self.sendLater(expired)
         return result
     }
 
@@ -92,14 +108,22 @@ public final class InfiniCacheProxy: FrameResponder {
         case .getObject:
             self.startGet(request, replies: replies)
         case .statObject:
-            let record = self.withState { $0.record(for: request.key) }
-            replies.post(record.map { $0.infoFrame() } ?? request.response(.notFound))
+            let now = self.wallClock()
+            let record = self.withState(expiring: request.key, now: now) { $0.record(for: request.key) }
+            replies.post(record.map { $0.infoFrame(now: now) } ?? request.response(.notFound))
         case .delete:
-            guard let deletions = self.withState({ $0.delete(request.key) }) else {
+            guard let deletions = self.withState(expiring: request.key, now: self.wallClock(), { $0.delete(request.key) }) else {
                 replies.post(request.response(.notFound))
                 return
             }
             self.sendLater(deletions)
+            replies.post(request.response(.deleted))
+        case .expire:
+            self.respondToExpire(request, replies: replies)
+        case .scan:
+            self.respondToScan(request, replies: replies)
+        case .flush:
+            self.sendLater(self.withState { $0.flush() })
             replies.post(request.response(.deleted))
         case .stats:
             let statistics = self.statistics()

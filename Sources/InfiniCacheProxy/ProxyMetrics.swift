@@ -14,6 +14,7 @@ struct ProxyMetrics: Sendable {
         var misses = 0
         var evictions = 0
         var lostObjects = 0
+        var expirations = 0
     }
 
     private let objects = Meter(label: "infinicache_proxy_objects")
@@ -22,6 +23,7 @@ struct ProxyMetrics: Sendable {
     private let misses = Counter(label: "infinicache_proxy_misses_total")
     private let evictions = Counter(label: "infinicache_proxy_evictions_total")
     private let lostObjects = Counter(label: "infinicache_proxy_lost_objects_total")
+    private let expirations = Counter(label: "infinicache_proxy_expirations_total")
 
     func record(_ changes: Changes) {
         Self.move(self.objects, by: changes.objects)
@@ -30,6 +32,7 @@ struct ProxyMetrics: Sendable {
         Self.count(self.misses, changes.misses)
         Self.count(self.evictions, changes.evictions)
         Self.count(self.lostObjects, changes.lostObjects)
+        Self.count(self.expirations, changes.expirations)
     }
 
     private static func move(_ meter: Meter, by change: Int) {

@@ -58,9 +58,16 @@ public final class ProxyServer: Service, Sendable {
         }
     }
 
-    /// Serves until a graceful shutdown (or cancellation), then closes both ports.
+    /// Serves until a graceful shutdown (or cancellation), sweeping expired objects
+    /// every 100 ms (at most 1,000 a time, so a sweep never holds the proxy's lock
+    /// long), then closes both ports.
     public func run() async throws {
-        try? await gracefulShutdown()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                self.proxy.sweepExpiredObjects()
+            }
+        }
         await self.close()
     }
 

@@ -15,11 +15,18 @@ struct ProxyState: Sendable {
         var record: ObjectRecord
         /// Chunks stored so far, as `stripe × (k + r) + chunk`: a chunk sent twice counts once.
         var stored: Set<Int> = []
+        /// Whether the version takes the expiry of the one it replaces (Redis's `KEEPTTL`).
+        var keepsExpiry: Bool
         var deadline: ContinuousClock.Instant
     }
 
     private var nodes = NodePool()
-    private var committed: [ByteBuffer: ObjectRecord] = [:]
+    // Internal, not private, for the keyspace operations in ProxyState+Keyspace.swift.
+    var committed: [ByteBuffer: ObjectRecord] = [:]
+    /// The committed keys in slots, for scans.
+    var keySlots = KeySlots()
+    /// Expiry times of committed versions, for the sweep.
+    var expiries = ExpiryQueue()
     private var uploads: [VersionID: Upload] = [:]
     /// Uploads in the order they began, which is the order of their deadlines (each is its
     /// start plus the same timeout; starts read before the lock may be out of order by
@@ -31,7 +38,7 @@ struct ProxyState: Sendable {
     private var retired: [VersionID: ObjectRecord] = [:]
     private var lru = LRUOrder<ByteBuffer>()
     private var nextVersion: UInt32 = 1
-    private var counters = ProxyCounters()
+    var counters = ProxyCounters()
     /// Totals over `committed`, kept as it changes so that statistics cost O(nodes).
     private var objectBytes = 0
     private var codedBytes = 0
@@ -75,8 +82,9 @@ struct ProxyState: Sendable {
 
     /// Places a new version of `key`, evicting least recently used objects until it
     /// fits; returns it with the deletions of the evicted objects' chunks, or the
-    /// refusal (which carries the deletions already decided on).
-    mutating func beginUpload(key: ByteBuffer, layout: StripeLayout, now: ContinuousClock.Instant) -> Result<(record: ObjectRecord, evicted: [Deletion]), UploadRefusal> {
+    /// refusal (which carries the deletions already decided on). The version expires as
+    /// `expiry` says at `wallClock` (milliseconds since the Unix epoch), when it commits.
+    mutating func beginUpload(key: ByteBuffer, layout: StripeLayout, expiry: ObjectExpiry = .never, wallClock: Int64 = 0, now: ContinuousClock.Instant) -> Result<(record: ObjectRecord, evicted: [Deletion]), UploadRefusal> {
         var deletions = self.expireUploads(now: now)
         let evictionsBefore = self.counters.evictions
         let width = layout.chunksPerStripe
@@ -126,9 +134,10 @@ struct ProxyState: Sendable {
             maxChunkLength: layout.maxChunkLength,
             placement: placement,
             chunkLengths: chunkLengths,
-            charges: charges
+            charges: charges,
+            expiresAt: expiry.time(now: wallClock, current: nil)
         )
-        self.uploads[record.id] = Upload(record: record, deadline: now + self.uploadTimeout)
+        self.uploads[record.id] = Upload(record: record, keepsExpiry: expiry == .keep, deadline: now + self.uploadTimeout)
         self.uploadOrder.append(record.id)
         return .success((record, deletions))
     }
@@ -164,8 +173,15 @@ struct ProxyState: Sendable {
             return []
         }
         self.uploads[version] = nil
+        if upload.keepsExpiry {
+            upload.record.expiresAt = self.committed[version.key]?.expiresAt
+        }
         let replaced = self.unmap(key: version.key)
         self.committed[version.key] = upload.record
+        self.keySlots.insert(version.key)
+        if let time = upload.record.expiresAt {
+            self.scheduleExpiry(of: upload.record.id, at: time)
+        }
         self.objectBytes += upload.record.objectLength
         self.codedBytes += upload.record.bytes
         self.lru.touch(version.key)
@@ -251,7 +267,8 @@ struct ProxyState: Sendable {
             hits: self.counters.hits,
             misses: self.counters.misses,
             evictions: self.counters.evictions,
-            lostObjects: self.counters.lostObjects
+            lostObjects: self.counters.lostObjects,
+            expirations: self.counters.expirations
         )
         defer { self.reported = now }
         return ProxyMetrics.Changes(
@@ -260,7 +277,8 @@ struct ProxyState: Sendable {
             hits: now.hits - self.reported.hits,
             misses: now.misses - self.reported.misses,
             evictions: now.evictions - self.reported.evictions,
-            lostObjects: now.lostObjects - self.reported.lostObjects
+            lostObjects: now.lostObjects - self.reported.lostObjects,
+            expirations: now.expirations - self.reported.expirations
         )
     }
 
@@ -268,8 +286,9 @@ struct ProxyState: Sendable {
 
     /// Removes `key`'s committed version from the mapping; its chunks go now, or when its
     /// last reader ends.
-    private mutating func unmap(key: ByteBuffer) -> [Deletion] {
+    mutating func unmap(key: ByteBuffer) -> [Deletion] {
         guard let record = self.committed.removeValue(forKey: key) else { return [] }
+        self.keySlots.remove(key)
         self.objectBytes -= record.objectLength
         self.codedBytes -= record.bytes
         self.lru.remove(key)

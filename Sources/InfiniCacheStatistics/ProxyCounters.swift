@@ -10,6 +10,8 @@ public struct ProxyCounters: Codable, Sendable, Hashable {
     public var evictions = 0
     /// Objects found with a stripe below k reachable chunks, and removed.
     public var lostObjects = 0
+    /// Objects removed because their expiry time passed.
+    public var expirations = 0
 
     /// Creates counters at zero.
     public init() {}

@@ -48,17 +48,19 @@ public final class LocalCluster: Sendable {
     /// Starts a cluster of `nodeCount` nodes holding `nodeCapacity` bytes each, which
     /// registered as `node-0` onwards. `respondDelays[i]`, when given, makes node `i` a
     /// straggler (a ``DelayedResponder`` around it) for requests of `delayedOpcodes`
-    /// (all when nil).
+    /// (all when nil). The proxy reads expiry times on `wallClock` (milliseconds since
+    /// the Unix epoch).
     public static func start(
         wiring: Wiring,
         nodeCount: Int = 12,
         nodeCapacity: Int = 1 << 30,
         client configuration: ClientConfiguration = ClientConfiguration(),
         respondDelays: [Int: Duration] = [:],
-        delayedOpcodes: Set<Opcode>? = nil
+        delayedOpcodes: Set<Opcode>? = nil,
+        wallClock: @escaping @Sendable () -> Int64 = InfiniCacheProxy.systemWallClock
     ) async throws -> LocalCluster {
         let logger = Logger(label: "infinicache.cluster")
-        let proxy = InfiniCacheProxy(logger: logger)
+        let proxy = InfiniCacheProxy(wallClock: wallClock, logger: logger)
         let nodes = (0..<nodeCount).map { _ in CacheNode(capacity: nodeCapacity, logger: logger) }
         func responder(_ index: Int) -> any FrameResponder {
             respondDelays[index].map { DelayedResponder(base: nodes[index], delay: $0, opcodes: delayedOpcodes) } ?? nodes[index]
