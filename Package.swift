@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "InfiniCacheStatistics", targets: ["InfiniCacheStatistics"]),
         .library(name: "InfiniCacheClient", targets: ["InfiniCacheClient"]),
         .library(name: "InfiniCacheProxy", targets: ["InfiniCacheProxy"]),
+        .library(name: "InfiniCacheRESP", targets: ["InfiniCacheRESP"]),
         .library(name: "InfiniCacheNode", targets: ["InfiniCacheNode"]),
         .library(name: "FunctionPlatform", targets: ["FunctionPlatform"]),
         .library(name: "LocalFunctionPlatform", targets: ["LocalFunctionPlatform"]),
@@ -92,6 +93,13 @@ let package = Package(
             dependencies: ["ChunkTransport", "ChunkTransportTCP", "ChunkWire", "ErasureCoding", "InfiniCacheStatistics", nio]
         ),
 
+        .target(
+            name: "InfiniCacheRESP",
+            dependencies: [
+                "ChunkWire", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheStatistics", "RESPWire", logging, nio, nioPosix, serviceLifecycle,
+            ]
+        ),
+
         // MARK: Serverless: the platform abstraction, a local platform, the lifecycle
 
         .target(name: "FunctionPlatform", dependencies: ["ChunkTransport", serviceLifecycle]),
@@ -146,7 +154,8 @@ let package = Package(
         .executableTarget(
             name: "infinicache-proxy",
             dependencies: [
-                "FunctionPlatform", "InfiniCacheCommandSupport", "InfiniCacheLifecycle", "InfiniCacheProxy",
+                "ChunkTransport", "ChunkTransportInProcess", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheCommandSupport",
+                "InfiniCacheLifecycle", "InfiniCacheProxy", "InfiniCacheRESP",
                 "InstanceLaunchers", "LocalFunctionPlatform",
                 argumentParser, logging, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

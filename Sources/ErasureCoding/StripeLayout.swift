@@ -83,6 +83,15 @@ public struct StripeLayout: Hashable, Sendable {
         )
     }
 
+    /// The stripes that hold the object bytes at `range` (clamped to the object): the one
+    /// where an empty range begins, and at least one.
+    public func stripes(covering range: Range<Int>) -> Range<Int> {
+        let last = self.stripeCount - 1
+        let lower = min(max(range.lowerBound, 0) / self.fullStripeLength, last)
+        let upper = range.isEmpty ? lower : min(max(range.upperBound - 1, 0) / self.fullStripeLength, last)
+        return lower..<(max(upper, lower) + 1)
+    }
+
     /// Every stripe, in object order.
     public var stripes: [Stripe] {
         (0..<self.stripeCount).map(self.stripe)

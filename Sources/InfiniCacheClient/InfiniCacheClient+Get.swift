@@ -34,6 +34,34 @@ extension InfiniCacheClient {
         }
     }
 
+    /// Bytes `range` of the object stored under `key` (clamped to the object), or nil if
+    /// it is not cached. Only the stripes holding the range are fetched, and when the data
+    /// chunks holding it arrive first, nothing is decoded: their bytes are copied.
+    ///
+    /// - Throws: ``InfiniCacheError``: `rejected` for a negative offset, a range longer than
+    ///   4 GiB or a key outside the limits, and the errors of ``get(_:)-(ByteBuffer)``.
+    public func get(_ key: ByteBuffer, range: Range<Int>) async throws -> ByteBuffer? {
+        guard range.lowerBound >= 0, range.count <= Int(UInt32.max) else {
+            throw InfiniCacheError(.rejected, "a range read needs a non-negative offset and at most 4 GiB; got \(range)")
+        }
+        let key = try self.checkedKey(key)
+        return try await self.withTimeout("get") {
+            let destination = ObjectBuffer()
+            var wanted = 0..<0
+            let found = try await self.read(key, byteRange: range) { layout in
+                wanted = range.clamped(to: 0..<layout.objectLength)
+                destination.allocate(wanted.count)
+            } stripe: { stripe, chunks, codec in
+                let part = wanted.clamped(to: stripe.objectRange)
+                guard !part.isEmpty else { return }
+                try destination.write(part.lowerBound - wanted.lowerBound, part.count) { target in
+                    try codec.reassemble(range: (part.lowerBound - stripe.objectOffset)..<(part.upperBound - stripe.objectOffset), of: chunks, stripe: stripe, into: target)
+                }
+            }
+            return found ? destination.finish() : nil
+        }
+    }
+
     /// The object stored under `key` as an ordered sequence of buffers; it throws
     /// ``InfiniCacheError`` with code `notFound` if the key is not cached. A large object is
     /// yielded stripe by stripe while later stripes are still in flight.
@@ -70,6 +98,7 @@ extension InfiniCacheClient {
     /// usable chunks, and only the stripes still missing are delivered.
     private func read(
         _ key: ByteBuffer,
+        byteRange: Range<Int>? = nil,
         begin: (StripeLayout) throws -> Void,
         stripe deliver: (Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec) throws -> Void
     ) async throws -> Bool {
@@ -77,12 +106,17 @@ extension InfiniCacheClient {
         var begun = false
         for _ in 0..<3 {
             var request = Frame(.getObject, key: key)
+            if let byteRange {
+                var payload = ByteBuffer()
+                payload.writeMultipleIntegers(UInt64(byteRange.lowerBound), UInt64(byteRange.count), endianness: .little)
+                request = Frame(.getObject, key: key, payload: payload)
+            }
             if var gathering = resumed {
                 request.objectVersion = gathering.version
                 gathering.prepareToReadAgain()
                 resumed = gathering
             }
-            let collector = ObjectCollector(codec: self.codec(k:r:), resuming: resumed)
+            let collector = ObjectCollector(codec: self.codec(k:r:), byteRange: byteRange, resuming: resumed)
             resumed = nil
             let pending = self.connection(toProxy: self.proxy(for: key)).send(request, onResponse: collector.take)
             var answered = false

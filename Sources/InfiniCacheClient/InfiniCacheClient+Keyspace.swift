@@ -9,6 +9,14 @@ public enum TimeToLive: Hashable, Sendable {
     case milliseconds(Int64)
 }
 
+/// What the proxy knows of a cached object without reading it.
+public struct ObjectMetadata: Hashable, Sendable {
+    /// The object's length in bytes.
+    public var length: Int
+    /// How long it has left to live.
+    public var timeToLive: TimeToLive
+}
+
 /// One page of a scan of the keys cached: ``InfiniCacheClient/scan(from:count:)``.
 public struct KeyPage: Hashable, Sendable {
     /// The cursor to pass to the next call; 0 once the scan is complete.
@@ -46,20 +54,30 @@ extension InfiniCacheClient {
 
     /// How long `key` has left to live; nil if it is not cached.
     ///
+    /// - Throws: as ``metadata(_:)``.
+    public func ttl(_ key: ByteBuffer) async throws -> TimeToLive? {
+        try await self.metadata(key)?.timeToLive
+    }
+
+    /// The length and time to live of the object cached under `key`; nil if it is not
+    /// cached. One round trip to the proxy; no node is asked.
+    ///
     /// - Throws: ``InfiniCacheError``: `rejected` for a key outside the limits,
     ///   `protocolError` for an answer without the time, `timedOut`, `proxyUnreachable`.
-    public func ttl(_ key: ByteBuffer) async throws -> TimeToLive? {
+    public func metadata(_ key: ByteBuffer) async throws -> ObjectMetadata? {
         let key = try self.checkedKey(key)
-        let answer = try await self.withTimeout("ttl") {
+        let answer = try await self.withTimeout("metadata") {
             try await self.exchange(Frame(.statObject, key: key), proxy: self.proxy(for: key))
         }
         guard answer.opcode == .objectInfo else {
             return nil
         }
-        guard let milliseconds = answer.payload.getInteger(at: answer.payload.readerIndex + 4, endianness: .little, as: Int64.self) else {
+        guard let milliseconds = answer.payload.getInteger(at: answer.payload.readerIndex + 4, endianness: .little, as: Int64.self),
+            let length = Int(exactly: answer.objectLength)
+        else {
             throw InfiniCacheError(.protocolError, "objectInfo without the object's time to live")
         }
-        return milliseconds < 0 ? .forever : .milliseconds(milliseconds)
+        return ObjectMetadata(length: length, timeToLive: milliseconds < 0 ? .forever : .milliseconds(milliseconds))
     }
 
     /// How long `key` has left to live, as ``ttl(_:)-(ByteBuffer)``.

@@ -28,13 +28,17 @@ final class ObjectCollector: Sendable {
 
     /// Whether this collector continues an earlier one's read.
     private let resumed: Bool
+    /// The object bytes read, if not all of them.
+    private let byteRange: Range<Int>?
 
     /// A collector for a first read (`resuming` nil), or for a read again of the object
     /// a previous collector gathered part of: the stripes it completed are not passed on
     /// again.
-    init(codec: @escaping @Sendable (_ k: Int, _ r: Int) throws -> ReedSolomonCodec, resuming gathering: StripeGathering? = nil) {
+    /// A read of `byteRange` gathers only the stripes that hold it.
+    init(codec: @escaping @Sendable (_ k: Int, _ r: Int) throws -> ReedSolomonCodec, byteRange: Range<Int>? = nil, resuming gathering: StripeGathering? = nil) {
         (self.events, self.continuation) = AsyncThrowingStream.makeStream()
         self.codec = codec
+        self.byteRange = byteRange
         self.resumed = gathering != nil
         self.state.withLock { $0.gathering = gathering }
     }
@@ -72,7 +76,7 @@ final class ObjectCollector: Sendable {
         case .error:
             throw InfiniCacheClient.translate(response)
         case .objectInfo where gathering == nil:
-            gathering = try StripeGathering(info: response, codec: self.codec)
+            gathering = try StripeGathering(info: response, byteRange: self.byteRange, codec: self.codec)
         case .objectInfo where self.resumed:
             guard response.objectVersion == gathering?.version else {
                 throw InfiniCacheError(.objectLost, "the object changed while it was read")
@@ -96,14 +100,17 @@ struct StripeGathering: Sendable {
     let codec: ReedSolomonCodec
     /// The object version being read.
     let version: UInt32
+    /// The stripes read: all, or those holding the byte range asked for.
+    let stripes: Range<Int>
     private var chunks: [Int: [IndexedChunk<ByteBuffer>]] = [:]
     private var done = Set<Int>()
     /// Stripes still in need for which a chunk arrived that could not be used (a failed
     /// checksum, a wrong length).
     private var unusable = Set<Int>()
 
-    /// Starts gathering the object an `objectInfo` response describes.
-    init(info: Frame, codec: (_ k: Int, _ r: Int) throws -> ReedSolomonCodec) throws {
+    /// Starts gathering the object an `objectInfo` response describes: the stripes that
+    /// hold `byteRange`, or all of them.
+    init(info: Frame, byteRange: Range<Int>? = nil, codec: (_ k: Int, _ r: Int) throws -> ReedSolomonCodec) throws {
         var payload = info.payload
         guard let maxChunkLength = payload.readInteger(endianness: .little, as: UInt32.self),
             let objectLength = Int(exactly: info.objectLength), objectLength <= 1 << 50
@@ -111,15 +118,17 @@ struct StripeGathering: Sendable {
             throw InfiniCacheError(.protocolError, "objectInfo with an impossible length or without a maximum chunk length")
         }
         do {
-            self.layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(info.k), parityChunkCount: Int(info.r), maxChunkLength: Int(maxChunkLength))
+            let layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(info.k), parityChunkCount: Int(info.r), maxChunkLength: Int(maxChunkLength))
+            self.layout = layout
             self.codec = try codec(Int(info.k), Int(info.r))
             self.version = info.objectVersion
+            self.stripes = byteRange.map { layout.stripes(covering: $0) } ?? 0..<layout.stripeCount
         } catch {
             throw InfiniCacheError(.protocolError, "objectInfo describes an impossible layout", cause: error)
         }
     }
 
-    var isComplete: Bool { self.done.count == self.layout.stripeCount }
+    var isComplete: Bool { self.done.count == self.stripes.count }
 
     /// Whether a stripe still in need had a chunk this client could not use.
     var hasUnusableChunks: Bool {
@@ -138,7 +147,7 @@ struct StripeGathering: Sendable {
     mutating func add(_ frame: Frame) -> (Stripe, [IndexedChunk<ByteBuffer>])? {
         let index = Int(frame.stripeIndex)
         let chunk = Int(frame.chunkIndex)
-        guard index < self.layout.stripeCount, !self.done.contains(index),
+        guard self.stripes.contains(index), !self.done.contains(index),
             chunk < self.layout.chunksPerStripe,
             self.chunks[index, default: []].allSatisfy({ $0.index != chunk })
         else {

@@ -15,19 +15,27 @@ final class FirstDRead: Sendable {
     typealias Outcome = FirstDReadStateMachine.Outcome
 
     private let record: ObjectRecord
+    /// The object's stripe that the read's first stripe is.
+    private let firstStripe: Int
     private let replies: ReplySink
     private let onOutcome: @Sendable (Outcome) -> Void
     private let state: Mutex<FirstDReadStateMachine>
     /// The way to each node, set by ``start(transports:)``.
     private let transports = Mutex<[NodeID: any FrameTransport]>([:])
 
-    /// Prepares the read of `record` for `replies`; `onOutcome` is called once with how
-    /// it ended, after the last chunk was handed to `replies`.
-    init(record: ObjectRecord, replies: ReplySink, onOutcome: @escaping @Sendable (Outcome) -> Void) {
+    /// Prepares the read of `stripes` of `record` for `replies`; `onOutcome` is called
+    /// once with how it ended, after the last chunk was handed to `replies`.
+    init(record: ObjectRecord, stripes: Range<Int>, replies: ReplySink, onOutcome: @escaping @Sendable (Outcome) -> Void) {
         self.record = record
+        self.firstStripe = stripes.lowerBound
         self.replies = replies
         self.onOutcome = onOutcome
-        self.state = Mutex(FirstDReadStateMachine(k: record.k, r: record.r, version: record.version, objectLength: record.objectLength, chunkLengths: record.chunkLengths))
+        self.state = Mutex(
+            FirstDReadStateMachine(
+                k: record.k, r: record.r, version: record.version, objectLength: record.objectLength,
+                chunkLengths: Array(record.chunkLengths[stripes]), firstStripe: stripes.lowerBound
+            )
+        )
     }
 
     /// Asks every node of every stripe for its chunk (`transports` gives the way to each
@@ -55,15 +63,16 @@ final class FirstDRead: Sendable {
         self.perform(FirstDReadStateMachine.Action(post: true))
     }
 
+    /// Fetches the read's `stripes` (numbered from the read's first stripe).
     private func fetch(_ stripes: Range<Int>) {
         let transports = self.transports.withLock { $0 }
         for stripe in stripes {
-            for (chunk, node) in self.record.placement[stripe].enumerated() {
+            for (chunk, node) in self.record.placement[self.firstStripe + stripe].enumerated() {
                 guard let transport = transports[node] else {
                     self.arrive(stripe: stripe, chunk: chunk, .failure(TransportError(.connectionClosed, "node \(node) is gone")))
                     continue
                 }
-                let fetch = Frame(.getChunk, key: self.record.key, stripeIndex: UInt32(stripe), chunkIndex: UInt8(chunk), objectVersion: self.record.version, payloadChecksum: 0)
+                let fetch = Frame(.getChunk, key: self.record.key, stripeIndex: UInt32(self.firstStripe + stripe), chunkIndex: UInt8(chunk), objectVersion: self.record.version, payloadChecksum: 0)
                 let pending = transport.send(fetch) { result in
                     self.arrive(stripe: stripe, chunk: chunk, result)
                 }

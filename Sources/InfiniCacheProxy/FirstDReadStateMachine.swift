@@ -60,6 +60,9 @@ struct FirstDReadStateMachine {
     private let version: UInt32
     private let objectLength: UInt64
     private let chunkLengths: [Int]
+    /// The object's stripe that the read's stripe 0 is: a range read's stripes are
+    /// numbered from 0 here and from this one in the chunks forwarded.
+    private let firstStripe: Int
     private var fetches: [[Fetch]]
     private var forwarded: [Int]
     private var failed: [Int]
@@ -81,8 +84,10 @@ struct FirstDReadStateMachine {
 
     /// A read of object version `version`, of `objectLength` bytes in stripes of k + r
     /// chunks, those of stripe `s` `chunkLengths[s]` bytes long, fetching `window` stripes
-    /// at a time (by default as many as fit in ``windowBytes``).
-    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], window: Int? = nil) {
+    /// at a time (by default as many as fit in ``windowBytes``). A read of some stripes
+    /// only passes their chunk lengths, and the index of the first as `firstStripe`.
+    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], firstStripe: Int = 0, window: Int? = nil) {
+        self.firstStripe = firstStripe
         let stripeBytes = max(k * (chunkLengths.first ?? 0), 1)
         self.window = max(window ?? max(Self.windowBytes / stripeBytes, 2), 1)
         self.k = k
@@ -131,12 +136,12 @@ struct FirstDReadStateMachine {
         guard case .success(var frame) = result, self.isUsable(frame, stripe: stripe) else {
             self.failed[stripe] += 1
             if self.failed[stripe] > self.r {
-                action.cancel += self.conclude(.lost(stripe: stripe))
+                action.cancel += self.conclude(.lost(stripe: self.firstStripe + stripe))
             }
             return action
         }
         // The proxy vouches for the chunk's address, whatever the node put in its reply.
-        frame.stripeIndex = UInt32(stripe)
+        frame.stripeIndex = UInt32(self.firstStripe + stripe)
         frame.chunkIndex = UInt8(chunk)
         frame.objectVersion = self.version
         frame.key = ByteBuffer()

@@ -1,5 +1,6 @@
 import ChunkTransport
 import ChunkWire
+import ErasureCoding
 import NIOCore
 
 extension InfiniCacheProxy {
@@ -10,8 +11,20 @@ extension InfiniCacheProxy {
     ///
     /// A request naming an object version reads that version only (a reader that found
     /// chunks corrupt on the way reads the same version again); if the key now holds
-    /// another, it is not found.
+    /// another, it is not found. A request whose payload names a byte range (offset and
+    /// length, 8 bytes each) reads only the stripes that hold it.
     func startGet(_ request: Frame, replies: ReplySink) {
+        var payload = request.payload
+        var byteRange: Range<Int>?
+        if payload.readableBytes > 0 {
+            guard let (offset, length) = payload.readMultipleIntegers(endianness: .little, as: (UInt64, UInt64).self),
+                let lower = Int(exactly: offset), let count = Int(exactly: length), lower <= Self.maximumObjectLength, count <= Self.maximumObjectLength
+            else {
+                replies.post(ErrorMessage(.badRequest, "a getObject payload is a byte offset and a length, 8 bytes each").frame(requestID: 0))
+                return
+            }
+            byteRange = lower..<(lower + count)
+        }
         let now = self.wallClock()
         let found = self.withState(expiring: request.key, now: now) { state -> (ObjectRecord, [NodeID: any FrameTransport])? in
             guard let record = state.beginRead(request.key, version: request.objectVersion) else { return nil }
@@ -26,7 +39,8 @@ extension InfiniCacheProxy {
             return
         }
         replies.post(record.infoFrame(now: now), final: false)
-        let read = FirstDRead(record: record, replies: replies) { outcome in
+        let stripes = byteRange.map { record.layout.stripes(covering: $0) } ?? 0..<record.placement.count
+        let read = FirstDRead(record: record, stripes: stripes, replies: replies) { outcome in
             var lost = false
             if case .lost(let stripe) = outcome {
                 lost = true

@@ -1,4 +1,5 @@
 import ChunkWire
+import ErasureCoding
 import NIOCore
 
 /// One version of an object as the proxy maps it: its coding parameters and, for every
@@ -23,6 +24,11 @@ struct ObjectRecord: Sendable {
     var chunkCount: Int { self.placement.count * (self.k + self.r) }
     var bytes: Int { self.chunkLengths.reduce(0) { $0 + $1 * (self.k + self.r) } }
     var id: VersionID { VersionID(key: self.key, version: self.version) }
+    /// The version's stripes, as placed.
+    var layout: StripeLayout {
+        // The record was made from a layout that validated these values.
+        try! StripeLayout(objectLength: self.objectLength, dataChunkCount: self.k, parityChunkCount: self.r, maxChunkLength: self.maxChunkLength)
+    }
 
     /// The `objectInfo` frame that describes this version to a reader at `now`
     /// (milliseconds since the Unix epoch), with the time it has left to live.

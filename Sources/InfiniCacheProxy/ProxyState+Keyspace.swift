@@ -22,10 +22,13 @@ extension ProxyState {
         guard var record = self.committed[key] else {
             return (nil, expired)
         }
-        record.expiresAt = time
         if let time, time <= now {
-            return (record, expired + self.unmap(key: key))
+            let deletions = self.unmap(key: key)
+            record.expiresAt = time
+            return (record, expired + deletions)
         }
+        self.expiringObjects += (time != nil ? 1 : 0) - (record.expiresAt != nil ? 1 : 0)
+        record.expiresAt = time
         self.committed[key] = record
         if let time {
             self.scheduleExpiry(of: record.id, at: time)

@@ -42,6 +42,8 @@ struct ProxyState: Sendable {
     /// Totals over `committed`, kept as it changes so that statistics cost O(nodes).
     private var objectBytes = 0
     private var codedBytes = 0
+    /// Committed versions with an expiry time.
+    var expiringObjects = 0
     /// The figures as last handed to metrics.
     private var reported = ProxyMetrics.Changes()
     private let uploadTimeout: Duration
@@ -180,6 +182,7 @@ struct ProxyState: Sendable {
         self.committed[version.key] = upload.record
         self.keySlots.insert(version.key)
         if let time = upload.record.expiresAt {
+            self.expiringObjects += 1
             self.scheduleExpiry(of: upload.record.id, at: time)
         }
         self.objectBytes += upload.record.objectLength
@@ -252,6 +255,7 @@ struct ProxyState: Sendable {
             objects: self.committed.count,
             bytes: self.objectBytes,
             codedBytes: self.codedBytes,
+            expiringObjects: self.expiringObjects,
             counters: self.counters,
             nodes: self.nodes.nodes.sorted { $0.key.value < $1.key.value }.map {
                 ProxyStatistics.Node(id: $0.key.value, functionID: $0.value.functionID, capacity: $0.value.capacity, used: $0.value.used)
@@ -289,6 +293,9 @@ struct ProxyState: Sendable {
     mutating func unmap(key: ByteBuffer) -> [Deletion] {
         guard let record = self.committed.removeValue(forKey: key) else { return [] }
         self.keySlots.remove(key)
+        if record.expiresAt != nil {
+            self.expiringObjects -= 1
+        }
         self.objectBytes -= record.objectLength
         self.codedBytes -= record.bytes
         self.lru.remove(key)

@@ -28,6 +28,8 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
     public var bytes: Int
     /// Their bytes after coding (data + parity + padding), as placed on nodes.
     public var codedBytes: Int
+    /// Objects mapped now that carry an expiry time.
+    public var expiringObjects: Int
     /// Events since the proxy started.
     public var counters: ProxyCounters
     /// The registered nodes, by id.
@@ -37,8 +39,9 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
     public var lifecycle: LifecycleReport?
 
     /// Creates a report.
-    public init(objects: Int, bytes: Int, codedBytes: Int, counters: ProxyCounters, nodes: [Node], lifecycle: LifecycleReport? = nil) {
+    public init(objects: Int, bytes: Int, codedBytes: Int, expiringObjects: Int = 0, counters: ProxyCounters, nodes: [Node], lifecycle: LifecycleReport? = nil) {
         self.objects = objects
+        self.expiringObjects = expiringObjects
         self.bytes = bytes
         self.codedBytes = codedBytes
         self.counters = counters

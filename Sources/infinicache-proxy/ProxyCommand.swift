@@ -3,6 +3,7 @@ import Foundation
 import InfiniCacheCommandSupport
 import InfiniCacheLifecycle
 import InfiniCacheProxy
+import InfiniCacheRESP
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -16,8 +17,9 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "infinicache-proxy",
         abstract: "Runs an InfiniCache proxy: clients connect to its client port, cache nodes dial its node port.",
         discussion: """
-            Once both ports are bound it prints one line to stdout, \
-            "ready client-port=N node-port=M", which scripts can wait for (useful with port 0).
+            Once its ports are bound it prints one line to stdout, \
+            "ready client-port=N node-port=M" (and " resp-port=P" with --resp-port), which \
+            scripts can wait for (useful with port 0).
             """
     )
 
@@ -40,11 +42,14 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Serverless functions") var functions: FunctionOptions
 
+    @OptionGroup(title: "Redis protocol") var resp: RESPOptions
+
     func run() async throws {
         let logger = try self.service.bootstrapLogging(label: "infinicache.proxy")
         let executables = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let application = try await self.buildApplication(executables: executables, logger: logger)
-        FileHandle.standardOutput.write(Data("ready client-port=\(application.server.clientPort) node-port=\(application.server.nodePort)\n".utf8))
+        let respPort = application.resp.map { " resp-port=\($0.port)" } ?? ""
+        FileHandle.standardOutput.write(Data("ready client-port=\(application.server.clientPort) node-port=\(application.server.nodePort)\(respPort)\n".utf8))
         logger.info("proxy listening", metadata: ["clients": "\(self.host):\(application.server.clientPort)", "nodes": "\(self.host):\(application.server.nodePort)", "functions": "\(self.functions.functions)"])
         let group = ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
@@ -69,10 +74,13 @@ struct ProxyCommand: AsyncParsableCommand {
             token: token,
             clientToken: clientToken
         )
-        // A service group stops its services in reverse order: the lifecycle's schedules
-        // first, then the platform (its instances), then the ports.
-        let services: [any Service] = [server] + (serverless.map { [$0.platform, $0.lifecycle] } ?? [])
-        return ProxyApplication(server: server, services: services)
+        let resp = try await self.resp.start(
+            responder: serverless?.lifecycle.clientResponder ?? proxy, host: self.host, password: clientToken, logger: logger
+        )
+        // A service group stops its services in reverse order: the RESP port first, the
+        // lifecycle's schedules, then the platform (its instances), then the ports.
+        let services: [any Service] = [server] + (serverless.map { [$0.platform, $0.lifecycle] } ?? []) + (resp.map { [$0] } ?? [])
+        return ProxyApplication(server: server, resp: resp, services: services)
     }
 }
 
@@ -80,5 +88,7 @@ struct ProxyCommand: AsyncParsableCommand {
 /// platform and lifecycle, as services.
 struct ProxyApplication {
     let server: ProxyServer
+    /// The Redis-protocol endpoint, with `--resp-port`.
+    let resp: RESPServer?
     let services: [any Service]
 }

@@ -5,23 +5,12 @@ import InfiniCacheProxy
 import InfiniCacheStatistics
 import InfiniCacheTesting
 import NIOCore
-import Synchronization
+import TestSupport
 import Testing
-
-/// A wall clock the test moves by hand: milliseconds since the Unix epoch.
-private final class ManualClock: Sendable {
-    private let now = Atomic<Int64>(1_800_000_000_000)
-
-    var milliseconds: Int64 { self.now.load(ordering: .relaxed) }
-
-    func advance(by milliseconds: Int64) {
-        self.now.add(milliseconds, ordering: .relaxed)
-    }
-}
 
 @Suite("Expiry and the keyspace")
 struct KeyspaceTests {
-    private func cluster(_ clock: ManualClock) async throws -> LocalCluster {
+    private func cluster(_ clock: ManualWallClock) async throws -> LocalCluster {
         try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2), wallClock: { clock.milliseconds })
     }
 
@@ -39,7 +28,7 @@ struct KeyspaceTests {
 
     @Test("an object read after its expiry time is missing at once, and its chunks are deleted")
     func expiryOnASimulatedClock() async throws {
-        let clock = ManualClock()
+        let clock = ManualWallClock()
         let cluster = try await self.cluster(clock)
         defer { Task { await cluster.stop() } }
         let value = ByteBuffer(repeating: 7, count: 10_000)
@@ -62,7 +51,7 @@ struct KeyspaceTests {
 
     @Test("the sweep removes expired objects nobody asks for, soonest first and at most its limit")
     func sweep() async throws {
-        let clock = ManualClock()
+        let clock = ManualWallClock()
         let cluster = try await self.cluster(clock)
         defer { Task { await cluster.stop() } }
         for index in 0..<5 {
@@ -83,7 +72,7 @@ struct KeyspaceTests {
 
     @Test("expire sets, moves and removes an expiry; a time already passed deletes the object; keep carries it over a put")
     func expireAndKeep() async throws {
-        let clock = ManualClock()
+        let clock = ManualWallClock()
         let cluster = try await self.cluster(clock)
         defer { Task { await cluster.stop() } }
         let client = cluster.client
@@ -105,7 +94,7 @@ struct KeyspaceTests {
 
     @Test("a scan lists every key that stays cached exactly once while others come and go; flush empties the cache")
     func scanAndFlush() async throws {
-        let clock = ManualClock()
+        let clock = ManualWallClock()
         let cluster = try await self.cluster(clock)
         defer { Task { await cluster.stop() } }
         let client = cluster.client

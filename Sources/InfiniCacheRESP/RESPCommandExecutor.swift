@@ -1,0 +1,70 @@
+public import InfiniCacheClient
+import NIOCore
+import RESPWire
+import Synchronization
+
+/// Carries out RESP commands against the cache through an ``InfiniCacheClient`` (which
+/// codes and decodes, as for any Swift client), with Redis's replies, errors and arity
+/// rules. Free of sockets: ``RESPServer`` feeds it one command at a time per connection,
+/// and tests call it directly.
+public final class RESPCommandExecutor: Sendable {
+    let client: InfiniCacheClient
+    /// The password `AUTH` must give before any other command, if any.
+    let password: [UInt8]?
+    /// The endpoint's port, for `INFO`.
+    let port: Int
+    let startedAt = ContinuousClock.now
+    let connectedClients = Atomic<Int>(0)
+    let connectionsReceived = Atomic<Int>(0)
+    let commandsProcessed = Atomic<Int>(0)
+    private let nextClientID = Atomic<Int64>(1)
+
+    /// Creates an executor over `client`; with a `password`, connections must
+    /// authenticate (`AUTH` or `HELLO … AUTH`) first.
+    public init(client: InfiniCacheClient, password: [UInt8]? = nil, port: Int = 0) {
+        self.client = client
+        self.password = password
+        self.port = port
+    }
+
+    /// Every command served, by upper-case name.
+    static let commands: [String: RESPCommand] = Dictionary(
+        uniqueKeysWithValues: (connectionCommands + stringCommands + keyCommands + serverCommands).map { ($0.name.uppercased(), $0) }
+    )
+
+    /// A new connection's session.
+    func openSession() -> RESPSession {
+        self.connectedClients.add(1, ordering: .relaxed)
+        self.connectionsReceived.add(1, ordering: .relaxed)
+        return RESPSession(id: self.nextClientID.add(1, ordering: .relaxed).oldValue, isAuthenticated: self.password == nil)
+    }
+
+    func closeSession(_ session: RESPSession) {
+        self.connectedClients.subtract(1, ordering: .relaxed)
+    }
+
+    /// The reply to `words` (the command name first). Unknown commands, wrong arities and
+    /// failures are error replies: the connection stays usable.
+    func execute(_ words: [ByteBuffer], session: inout RESPSession) async -> RESPValue {
+        self.commandsProcessed.add(1, ordering: .relaxed)
+        let name = words[0].uppercasedName
+        guard let command = Self.commands[name] else {
+            return RedisReply.unknownCommand(words)
+        }
+        guard command.accepts(wordCount: words.count) else {
+            return RedisReply.wrongArity(command.name)
+        }
+        guard session.isAuthenticated || ["AUTH", "HELLO", "QUIT"].contains(name) else {
+            return RedisReply.noAuth
+        }
+        do {
+            return try await command.run(self, &session, words)
+        } catch let error as RedisReplyError {
+            return error.reply
+        } catch let error as InfiniCacheError {
+            return .error("ERR \(error.message)")
+        } catch {
+            return .error("ERR \(error)")
+        }
+    }
+}

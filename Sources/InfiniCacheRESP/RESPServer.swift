@@ -1,0 +1,123 @@
+public import InfiniCacheClient
+public import Logging
+import NIOCore
+import NIOPosix
+import RESPWire
+public import ServiceLifecycle
+
+/// The RESP endpoint on the network: a port that speaks the Redis protocol (RESP2, and
+/// RESP3 after `HELLO 3`), serving each connection's commands in order through a
+/// ``RESPCommandExecutor``. As a `Service`, it serves until a graceful shutdown, then
+/// stops accepting connections and closes the open ones after their current command.
+///
+/// Each connection reads at most a few commands ahead of the one being served, and
+/// waits while its socket cannot take a reply, so a client that sends without reading
+/// holds a bounded amount of the endpoint's memory.
+public final class RESPServer: Service, Sendable {
+    /// The port bound (useful after binding port 0).
+    public let port: Int
+    private let listener: NIOAsyncChannel<NIOAsyncChannel<RESPValue, ByteBuffer>, Never>
+    private let executor: RESPCommandExecutor
+    private let logger: Logger
+
+    /// Limits on one command's arguments: Redis's `proto-max-bulk-len` (512 MiB) by default.
+    public struct Limits: Sendable {
+        /// Values and keys of at most this many bytes are accepted.
+        public var maximumBulkLength: Int
+        /// Commands of at most this many words are accepted.
+        public var maximumArgumentCount: Int
+
+        /// Creates limits.
+        public init(maximumBulkLength: Int = 512 << 20, maximumArgumentCount: Int = 1 << 20) {
+            self.maximumBulkLength = maximumBulkLength
+            self.maximumArgumentCount = maximumArgumentCount
+        }
+    }
+
+    private init(port: Int, listener: NIOAsyncChannel<NIOAsyncChannel<RESPValue, ByteBuffer>, Never>, executor: RESPCommandExecutor, logger: Logger) {
+        self.port = port
+        self.listener = listener
+        self.executor = executor
+        self.logger = logger
+    }
+
+    /// Binds `host`:`port` (0 picks a free port) and serves the cache through `client`.
+    /// With a `password`, connections must authenticate first (`AUTH password`,
+    /// `AUTH default password` or `HELLO 3 AUTH default password`).
+    ///
+    /// - Throws: NIO's `IOError` if the port cannot be bound.
+    public static func start(
+        client: InfiniCacheClient,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        password: [UInt8]? = nil,
+        limits: Limits = Limits(),
+        logger: Logger = Logger(label: "infinicache.resp")
+    ) async throws -> RESPServer {
+        let parserLimits = RESPParser.Limits(maximumBulkLength: limits.maximumBulkLength, maximumAggregateLength: limits.maximumArgumentCount)
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder(mode: .commands, limits: parserLimits)))
+                    return try NIOAsyncChannel<RESPValue, ByteBuffer>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
+                    )
+                }
+            }
+        let bound = listener.channel.localAddress?.port ?? port
+        let executor = RESPCommandExecutor(client: client, password: password, port: bound)
+        return RESPServer(port: bound, listener: listener, executor: executor, logger: logger)
+    }
+
+    /// Serves connections until a graceful shutdown or cancellation.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await self.listener.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in connections {
+                        group.addTask {
+                            await self.serve(connection)
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            self.listener.channel.close(promise: nil)
+        }
+    }
+
+    /// Serves one connection: each command in turn, its reply written before the next is
+    /// taken. A protocol error is answered as Redis answers it, then the connection closes.
+    private func serve(_ connection: NIOAsyncChannel<RESPValue, ByteBuffer>) async {
+        var session = self.executor.openSession()
+        defer { self.executor.closeSession(session) }
+        do {
+            try await connection.executeThenClose { commands, replies in
+                do {
+                    for try await command in commands {
+                        guard case .array(let elements?) = command, !elements.isEmpty else { continue }
+                        let words = elements.compactMap { element -> ByteBuffer? in
+                            guard case .bulkString(let word?) = element else { return nil }
+                            return word
+                        }
+                        let reply = await self.executor.execute(words, session: &session)
+                        var output: [ByteBuffer] = []
+                        RESPEncoder(version: session.version).encode(reply, into: &output)
+                        try await replies.write(contentsOf: output)
+                        if session.closesAfterReply {
+                            return
+                        }
+                    }
+                } catch let error as RESPError {
+                    try await replies.write(RESPEncoder(version: session.version).encode(.error(error.replyText)))
+                }
+            }
+        } catch {
+            self.logger.debug("RESP connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+}

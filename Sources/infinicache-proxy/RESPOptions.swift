@@ -1,0 +1,44 @@
+import ArgumentParser
+import ChunkTransport
+import ChunkTransportInProcess
+import InfiniCacheClient
+import InfiniCacheRESP
+import Logging
+
+/// The proxy's Redis-protocol endpoint: a port in the proxy's process where Redis
+/// clients read and write the cache. It codes objects as a Swift client does, with these
+/// options, and talks to the proxy in process.
+struct RESPOptions: ParsableArguments {
+    @Option(help: "Serve the Redis protocol (RESP2/RESP3) on this port of --host (0 picks a free one); off without it.")
+    var respPort: Int?
+
+    @Option(help: "Data chunks per stripe of objects written through the RESP port (k).")
+    var respDataChunks = 10
+
+    @Option(help: "Parity chunks per stripe of objects written through the RESP port (r).")
+    var respParityChunks = 2
+
+    @Option(help: "Longest chunk of objects written through the RESP port, in KiB: a stripe holds k of them.")
+    var respChunkKib = 8 << 10
+
+    @Option(help: "Longest value or key a RESP client may send, in MiB (Redis's proto-max-bulk-len).")
+    var respMaxBulkMib = 512
+
+    /// Starts the endpoint, serving through `responder` (the proxy, or its serverless
+    /// lifecycle's responder); nil without `--resp-port`. Connections must `AUTH` with
+    /// `password` when one is given (the proxy's client token).
+    ///
+    /// - Throws: `InfiniCacheError` for a coding the client refuses, NIO's `IOError` if the
+    ///   port cannot be bound.
+    func start(responder: any FrameResponder, host: String, password: [UInt8]?, logger: Logger) async throws -> RESPServer? {
+        guard let port = self.respPort else { return nil }
+        let configuration = ClientConfiguration(
+            dataChunkCount: self.respDataChunks, parityChunkCount: self.respParityChunks, maxChunkLength: self.respChunkKib << 10
+        )
+        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: responder, verifiesPayloadChecksums: false)]], configuration: configuration)
+        return try await RESPServer.start(
+            client: client, host: host, port: port, password: password,
+            limits: RESPServer.Limits(maximumBulkLength: self.respMaxBulkMib << 20), logger: logger
+        )
+    }
+}
