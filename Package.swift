@@ -172,6 +172,7 @@ let package = Package(
         .executableTarget(name: "infinicache", dependencies: ["InfiniCacheClient", "InfiniCacheCommandSupport", "InfiniCacheStatistics", argumentParser, nio]),
         .target(name: "FuzzTargetSupport"),
         .executableTarget(name: "infinicache-fuzz-wire", dependencies: ["ChunkWire", "FuzzTargetSupport", nio]),
+        .executableTarget(name: "infinicache-fuzz-resp", dependencies: ["RESPWire", "FuzzTargetSupport", nio]),
         .executableTarget(
             name: "infinicache-fuzz-proxy",
             dependencies: [
@@ -207,6 +208,12 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RESPWireTests", dependencies: ["RESPWire", nio]),
+        .testTarget(
+            name: "InfiniCacheRESPTests",
+            dependencies: [
+                "ChunkWire", "InfiniCacheClient", "InfiniCacheProxy", "InfiniCacheRESP", "InfiniCacheTesting", "RESPWire", "TestSupport", nio,
+            ]
+        ),
         .testTarget(
             name: "ChunkTransportTests",
             dependencies: ["ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "TestSupport", nio, nioPosix]

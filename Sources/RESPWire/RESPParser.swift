@@ -225,6 +225,9 @@ public struct RESPParser: Sendable {
         guard view[cr + 1] == UInt8(ascii: "\n") else {
             throw RESPError(.missingLineEnd, "CR not followed by LF")
         }
+        guard !view[view.startIndex..<cr].contains(UInt8(ascii: "\n")) else {
+            throw RESPError(.missingLineEnd, "a line holds a bare LF")
+        }
         let text = buffer.readString(length: cr - view.startIndex)!
         buffer.moveReaderIndex(forwardBy: 2)
         return text
@@ -320,7 +323,8 @@ public struct RESPParser: Sendable {
     }
 
     private static func verbatim(_ body: ByteBuffer) throws(RESPError) -> RESPValue {
-        guard body.readableBytes >= 4, body.getInteger(at: body.readerIndex + 3, as: UInt8.self) == UInt8(ascii: ":") else {
+        let view = body.readableBytesView
+        guard view.count >= 4, view[view.startIndex + 3] == UInt8(ascii: ":"), view.prefix(3).allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw RESPError(.invalidLength, "a verbatim string without its format")
         }
         return .verbatimString(format: body.getString(at: body.readerIndex, length: 3)!, text: body.getString(at: body.readerIndex + 4, length: body.readableBytes - 4)!)

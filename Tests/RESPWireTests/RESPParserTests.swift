@@ -134,6 +134,8 @@ private func expectError(_ code: RESPError.Code, _ text: String, mode: RESPParse
         expectError(.missingLineEnd, "+OK\rX")
         expectError(.missingLineEnd, "$3\r\nabcde")
         expectError(.invalidLength, "=2\r\nab\r\n")
+        expectError(.invalidLength, "=6\r\nt\u{FF}:ab\r\n")
+        expectError(.missingLineEnd, "+a\nb\r\n")
     }
 
     @Test func longLinesAndDeepNestingAreRejected() {

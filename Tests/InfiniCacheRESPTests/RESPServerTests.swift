@@ -1,0 +1,110 @@
+import InfiniCacheClient
+import InfiniCacheRESP
+import InfiniCacheTesting
+import NIOCore
+import RESPWire
+import TestSupport
+import Testing
+
+/// Sends `bytes` to the endpoint and reads replies until `count` have arrived or the
+/// connection closes.
+private func exchange(port: Int, _ bytes: ByteBuffer, replies count: Int) async throws -> (replies: [RESPValue], closed: Bool) {
+    let peer = try await RawPeer.connect(port: port)
+    return try await peer.channel.executeThenClose { inbound, outbound in
+        try await outbound.write(bytes)
+        var parser = RESPParser()
+        var buffer = ByteBuffer()
+        var replies: [RESPValue] = []
+        for try await part in inbound {
+            buffer.writeImmutableBuffer(part)
+            while let reply = try parser.next(from: &buffer) {
+                replies.append(reply)
+            }
+            if replies.count >= count {
+                return (replies, false)
+            }
+        }
+        return (replies, true)
+    }
+}
+
+private func commands(_ commands: [[String]]) -> ByteBuffer {
+    var buffer = ByteBuffer()
+    for command in commands {
+        buffer.writeImmutableBuffer(RESPEncoder().encode(.array(command.map { .bulkString($0) })))
+    }
+    return buffer
+}
+
+@Suite("RESP endpoint over TCP")
+struct RESPServerTests {
+    private func withEndpoint(password: String? = nil, _ body: (Int) async throws -> Void) async throws {
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2))
+        let server = try await RESPServer.start(client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 1 << 20))
+        let serving = Task { try await server.run() }
+        do {
+            try await body(server.port)
+        } catch {
+            serving.cancel()
+            await cluster.stop()
+            throw error
+        }
+        serving.cancel()
+        _ = try? await serving.value
+        await cluster.stop()
+    }
+
+    @Test("pipelined commands sent in one write are answered in order")
+    func pipelining() async throws {
+        try await self.withEndpoint { port in
+            let batch = (0..<100).flatMap { [["SET", "k\($0)", "v\($0)"], ["GET", "k\($0)"]] }
+            let (replies, _) = try await exchange(port: port, commands(batch), replies: 200)
+            #expect(replies == (0..<100).flatMap { [RESPValue.ok, .bulkString("v\($0)")] })
+        }
+    }
+
+    @Test("inline commands work, and an unknown command leaves the connection usable")
+    func inlineAndUnknown() async throws {
+        try await self.withEndpoint { port in
+            let (replies, _) = try await exchange(port: port, ByteBuffer(string: "PING\r\nNOPE 1\r\nSET \"a b\" 'c d'\r\nGET \"a b\"\r\n"), replies: 4)
+            #expect(replies == [.simpleString("PONG"), .error("ERR unknown command 'NOPE', with args beginning with: '1' "), .ok, .bulkString("c d")])
+        }
+    }
+
+    @Test("a protocol error is answered as Redis answers it, then the connection closes")
+    func protocolError() async throws {
+        try await self.withEndpoint { port in
+            let (replies, closed) = try await exchange(port: port, ByteBuffer(string: "PING\r\n*1\r\n:5\r\nPING\r\n"), replies: 3)
+            #expect(replies == [.simpleString("PONG"), .error("ERR Protocol error: expected '$', got ':'")])
+            #expect(closed)
+        }
+    }
+
+    @Test("a value above the bulk limit is refused before its bytes arrive")
+    func bulkLimit() async throws {
+        try await self.withEndpoint { port in
+            let (replies, closed) = try await exchange(port: port, ByteBuffer(string: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n"), replies: 2)
+            #expect(replies == [.error("ERR Protocol error: invalid bulk length")])
+            #expect(closed)
+        }
+    }
+
+    @Test("QUIT is answered, then the connection closes")
+    func quit() async throws {
+        try await self.withEndpoint { port in
+            let (replies, closed) = try await exchange(port: port, commands([["QUIT"], ["PING"]]), replies: 3)
+            #expect(replies == [.ok])
+            #expect(closed)
+        }
+    }
+
+    @Test("HELLO 3 switches the connection to RESP3 replies")
+    func resp3() async throws {
+        try await self.withEndpoint { port in
+            let (replies, _) = try await exchange(port: port, commands([["GET", "missing"], ["HELLO", "3"], ["GET", "missing"]]), replies: 3)
+            #expect(replies.count == 3)
+            #expect(replies[0] == .bulkString(nil))
+            #expect(replies[2] == .null)
+        }
+    }
+}
