@@ -49,6 +49,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
@@ -118,7 +119,7 @@ let package = Package(
             name: "InfiniCacheLifecycle",
             dependencies: [
                 "ChunkTransport", "ChunkWire", "FunctionPlatform", "InfiniCacheProxy", "InfiniCacheStatistics",
-                logging, nio, serviceLifecycle,
+                logging, nio, serviceLifecycle, .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
 
@@ -156,6 +157,8 @@ let package = Package(
             dependencies: [
                 "ChunkTransport", "ChunkTransportInProcess", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheCommandSupport",
                 "InfiniCacheLifecycle", "InfiniCacheProxy", "InfiniCacheRESP",
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), nio, nioPosix,
                 "InstanceLaunchers", "LocalFunctionPlatform",
                 argumentParser, logging, serviceLifecycle,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -169,7 +172,9 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "infinicache", dependencies: ["InfiniCacheClient", "InfiniCacheCommandSupport", "InfiniCacheStatistics", argumentParser, nio]),
+        .executableTarget(
+            name: "infinicache", dependencies: ["FunctionPlatform", "InfiniCacheClient", "InfiniCacheCommandSupport", "InfiniCacheStatistics", argumentParser, nio]
+        ),
         .target(name: "FuzzTargetSupport"),
         .executableTarget(name: "infinicache-fuzz-wire", dependencies: ["ChunkWire", "FuzzTargetSupport", nio]),
         .executableTarget(name: "infinicache-fuzz-resp", dependencies: ["RESPWire", "FuzzTargetSupport", nio]),
@@ -224,7 +229,7 @@ let package = Package(
                 "ChunkTransport", "ChunkTransportInProcess", "ChunkTransportTCP", "ChunkWire", "FunctionPlatform", "InfiniCacheClient",
                 "InfiniCacheLifecycle", "InfiniCacheNode", "InfiniCacheProxy", "InfiniCacheStatistics", "InfiniCacheTesting",
                 "InstanceLaunchers", "LocalFunctionPlatform", "TestSupport",
-                "infinicache-node", "infinicache-proxy", argumentParser, logging, nio, serviceLifecycle,
+                "infinicache", "infinicache-node", "infinicache-proxy", argumentParser, logging, nio, serviceLifecycle,
             ]
         ),
         .testTarget(

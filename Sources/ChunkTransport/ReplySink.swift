@@ -10,6 +10,7 @@ public final class ReplySink: Sendable {
         var isFinished = false
         var isCancelled = false
         var onCancel: (@Sendable () -> Void)?
+        var observer: (@Sendable (Frame, _ final: Bool) -> Void)?
         /// The task ``ReplySink/run(_:)`` started, if any.
         var task: Task<Void, Never>?
     }
@@ -36,20 +37,22 @@ public final class ReplySink: Sendable {
     /// completes when the connection has room for more, or nil if it has room now.
     @discardableResult
     public func post(_ response: Frame, final: Bool = true) -> EventLoopFuture<Void>? {
-        let dropped = self.state.withLock { state in
+        let (dropped, observer) = self.state.withLock { state in
             defer {
                 if final {
                     state.isFinished = true
-                    // Nothing can cancel a finished request: let the handler (and what it
-                    // holds, often this sink) go.
+                    // Nothing can cancel a finished request: let the handlers (and what
+                    // they hold, often this sink) go.
                     state.onCancel = nil
+                    state.observer = nil
                 }
             }
-            return state.isFinished || state.isCancelled
+            return (state.isFinished || state.isCancelled, state.observer)
         }
         guard !dropped else {
             return nil
         }
+        observer?(response, final)
         return self.deliver(response.numbered(self.requestID, final: final))
     }
 
@@ -66,6 +69,13 @@ public final class ReplySink: Sendable {
     /// Whether the final response has been sent.
     public var isFinished: Bool {
         self.state.withLock { $0.isFinished }
+    }
+
+    /// Calls `observer` with every response posted from now on, before it is sent, and
+    /// whether it is the final one: for counting what a responder sends. A later call
+    /// replaces the observer.
+    public func observe(_ observer: @escaping @Sendable (Frame, _ final: Bool) -> Void) {
+        self.state.withLock { $0.observer = observer }
     }
 
     /// Runs `handler` once if the requester cancels the request or the connection

@@ -154,7 +154,9 @@ public final class FunctionLifecycle: Service, Sendable {
 
     /// The counters and the bill so far.
     public func report() -> LifecycleReport {
-        LifecycleReport(counters: self.ledger.snapshot, bill: self.configuration.costMeter.bill(for: self.platform.usage(), over: self.clock.now - self.started))
+        let report = LifecycleReport(counters: self.ledger.snapshot, bill: self.configuration.costMeter.bill(for: self.platform.usage(), over: self.clock.now - self.started))
+        self.ledger.metrics.record(report.bill)
+        return report
     }
 
     private func backUp(_ transport: FunctionTransport) async {

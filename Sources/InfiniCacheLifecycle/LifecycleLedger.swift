@@ -10,6 +10,7 @@ import Synchronization
 final class LifecycleLedger: Sendable {
     private let counters = Mutex(LifecycleCounters())
     private let proxy: InfiniCacheProxy
+    let metrics = LifecycleMetrics()
 
     init(proxy: InfiniCacheProxy) {
         self.proxy = proxy
@@ -20,7 +21,12 @@ final class LifecycleLedger: Sendable {
     }
 
     func update(_ change: (inout LifecycleCounters) -> Void) {
-        self.counters.withLock { change(&$0) }
+        let (before, after) = self.counters.withLock { counters in
+            let before = counters
+            change(&counters)
+            return (before, counters)
+        }
+        self.metrics.record(from: before, to: after)
     }
 
     /// Counts an invocation. For one meant for the primary, `previous` is the instance the

@@ -100,6 +100,7 @@ public final class InfiniCacheProxy: FrameResponder {
     /// sent on to nodes whose answers are passed back where they arrive; `stats` is
     /// encoded in a task of its own.
     public func respond(to request: Frame, replies: ReplySink) {
+        self.metrics.follow(request.opcode, payload: request.payload.readableBytes, replies: replies)
         switch request.opcode {
         case .putObject:
             self.beginPut(request, replies: replies)

@@ -268,6 +268,7 @@ struct ProxyState: Sendable {
         let now = ProxyMetrics.Changes(
             objects: self.committed.count,
             bytes: self.objectBytes,
+            nodes: self.nodes.nodes.count,
             hits: self.counters.hits,
             misses: self.counters.misses,
             evictions: self.counters.evictions,
@@ -278,6 +279,7 @@ struct ProxyState: Sendable {
         return ProxyMetrics.Changes(
             objects: now.objects - self.reported.objects,
             bytes: now.bytes - self.reported.bytes,
+            nodes: now.nodes - self.reported.nodes,
             hits: now.hits - self.reported.hits,
             misses: now.misses - self.reported.misses,
             evictions: now.evictions - self.reported.evictions,

@@ -4,6 +4,8 @@ import InfiniCacheCommandSupport
 import InfiniCacheLifecycle
 import InfiniCacheProxy
 import InfiniCacheRESP
+import Metrics
+import Prometheus
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -44,23 +46,30 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Redis protocol") var resp: RESPOptions
 
+    @Option(help: "Serve Prometheus metrics at /metrics on this port of --host (0 picks a free one); off without it.")
+    var metricsPort: Int?
+
     func run() async throws {
         let logger = try self.service.bootstrapLogging(label: "infinicache.proxy")
+        // Metrics are bootstrapped once per process, before the proxy makes its counters.
+        let registry = self.metricsPort.map { _ in Self.bootstrapMetrics() }
         let executables = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let application = try await self.buildApplication(executables: executables, logger: logger)
+        let application = try await self.buildApplication(executables: executables, registry: registry, logger: logger)
         let respPort = application.resp.map { " resp-port=\($0.port)" } ?? ""
-        FileHandle.standardOutput.write(Data("ready client-port=\(application.server.clientPort) node-port=\(application.server.nodePort)\(respPort)\n".utf8))
+        let metricsPort = application.metrics.map { " metrics-port=\($0.port)" } ?? ""
+        FileHandle.standardOutput.write(Data("ready client-port=\(application.server.clientPort) node-port=\(application.server.nodePort)\(respPort)\(metricsPort)\n".utf8))
         logger.info("proxy listening", metadata: ["clients": "\(self.host):\(application.server.clientPort)", "nodes": "\(self.host):\(application.server.nodePort)", "functions": "\(self.functions.functions)"])
         let group = ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 
     /// Builds the proxy with its ports bound and, with `--functions`, its platform and
-    /// lifecycle (instances are `infinicache-node` processes found in `executables`).
+    /// lifecycle (instances are `infinicache-node` processes found in `executables`);
+    /// with `--metrics-port`, `registry` is what `/metrics` serves.
     ///
     /// - Throws: `ValidationError` without a token, `TransportError` if a port cannot be
     ///   bound, `PlatformError` if `infinicache-node` is missing.
-    func buildApplication(executables: URL, logger: Logger) async throws -> ProxyApplication {
+    func buildApplication(executables: URL, registry: PrometheusCollectorRegistry? = nil, logger: Logger) async throws -> ProxyApplication {
         let token = try self.service.resolvedToken()
         let clientToken = resolvedClientToken(self.clientToken)
         let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
@@ -77,10 +86,29 @@ struct ProxyCommand: AsyncParsableCommand {
         let resp = try await self.resp.start(
             responder: serverless?.lifecycle.clientResponder ?? proxy, host: self.host, password: clientToken, logger: logger
         )
-        // A service group stops its services in reverse order: the RESP port first, the
-        // lifecycle's schedules, then the platform (its instances), then the ports.
-        let services: [any Service] = [server] + (serverless.map { [$0.platform, $0.lifecycle] } ?? []) + (resp.map { [$0] } ?? [])
-        return ProxyApplication(server: server, resp: resp, services: services)
+        let lifecycle = serverless?.lifecycle
+        var metrics: MetricsEndpoint?
+        if let port = self.metricsPort, let registry {
+            metrics = try await MetricsEndpoint.start(host: self.host, port: port, registry: registry) { _ = lifecycle?.report() }
+        }
+        // A service group stops its services in reverse order: the metrics and RESP ports
+        // first, the lifecycle's schedules, then the platform (its instances), then the ports.
+        let services: [any Service] = [server] + (serverless.map { [$0.platform, $0.lifecycle] } ?? []) + (resp.map { [$0] } ?? []) + (metrics.map { [$0] } ?? [])
+        return ProxyApplication(server: server, resp: resp, metrics: metrics, services: services)
+    }
+
+    /// A Prometheus registry as the process's swift-metrics backend, with request-duration
+    /// buckets from 100 µs to 30 s (the backend's default starts at 5 ms, above most requests).
+    static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+            .seconds(10), .seconds(30),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
     }
 }
 
@@ -90,5 +118,7 @@ struct ProxyApplication {
     let server: ProxyServer
     /// The Redis-protocol endpoint, with `--resp-port`.
     let resp: RESPServer?
+    /// The Prometheus endpoint, with `--metrics-port`.
+    let metrics: MetricsEndpoint?
     let services: [any Service]
 }

@@ -108,14 +108,21 @@ struct Delete: AsyncParsableCommand {
 }
 
 struct Stats: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Prints the proxy's counters as JSON.")
+    static let configuration = CommandConfiguration(abstract: "Prints the proxy's counters as a table, or as JSON with --json.")
 
     @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print the raw statistics as JSON (the ProxyStatistics type), for scripts.")
+    var json = false
 
     func run() async throws {
         let client = try await self.connection.connect()
         let statistics = try await client.statistics()
         await client.close()
+        guard self.json else {
+            print(StatisticsTable.render(statistics))
+            return
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(statistics), as: UTF8.self))
