@@ -7,6 +7,14 @@ public import NIOCore
 /// decoded and all before it have been yielded.
 public typealias ObjectStream = AsyncThrowingStream<ByteBuffer, any Error>
 
+/// An object being read: its length, known first, and its bytes as they are decoded.
+public struct SizedObjectStream: Sendable {
+    /// The object's length in bytes.
+    public let length: Int
+    /// The object's bytes in order, stripe by stripe.
+    public let parts: ObjectStream
+}
+
 extension InfiniCacheClient {
     /// The object stored under `key`, or nil if it is not cached.
     ///
@@ -66,11 +74,38 @@ extension InfiniCacheClient {
     /// ``InfiniCacheError`` with code `notFound` if the key is not cached. A large object is
     /// yielded stripe by stripe while later stripes are still in flight.
     public func stream(_ key: String) -> ObjectStream {
+        self.streamingRead(ByteBuffer(string: key)) { _ in }
+    }
+
+    /// The object stored under the key made of `key`'s bytes, with its length, once the
+    /// proxy has described it (nil if it is not cached); its bytes follow in `parts`, stripe
+    /// by stripe, as ``stream(_:)-(String)`` yields them. For writing an object on as it
+    /// arrives where its length must go first (a RESP bulk reply, an HTTP body).
+    ///
+    /// - Throws: ``InfiniCacheError``: `rejected` for a key outside the limits, and the
+    ///   errors of the read before the object's description arrives (later ones end `parts`).
+    public func openStream(_ key: ByteBuffer) async throws -> SizedObjectStream? {
+        let (lengths, announce) = AsyncThrowingStream<Int?, any Error>.makeStream()
+        let parts = self.streamingRead(try self.checkedKey(key)) { length in
+            announce.yield(with: length)
+            announce.finish()
+        }
+        for try await length in lengths {
+            return length.map { SizedObjectStream(length: $0, parts: parts) }
+        }
+        throw InfiniCacheError(.protocolError, "the read of \(String(buffer: key)) ended before the object's description")
+    }
+
+    /// Reads `key` stripe by stripe into a stream; `announce` gets the object's length
+    /// first, or nil if it is not cached (the stream then throws `notFound`), or the
+    /// error that ended the read; later calls repeat what the read ended with.
+    private func streamingRead(_ key: ByteBuffer, announce: @escaping @Sendable (Result<Int?, any Error>) -> Void) -> ObjectStream {
         ObjectStream.produced { continuation in
             let found: Bool
             do {
                 let reorder = StripeReorder(continuation: continuation)
-                found = try await self.read(try self.checkedKey(key)) { _ in
+                found = try await self.read(try self.checkedKey(key)) { layout in
+                    announce(.success(layout.objectLength))
                 } stripe: { stripe, chunks, codec in
                     var bytes = ByteBuffer()
                     try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: stripe.length) { target in
@@ -80,10 +115,12 @@ extension InfiniCacheClient {
                     reorder.add(bytes, index: stripe.index)
                 }
             } catch {
+                announce(.failure(Self.translate(error)))
                 throw Self.translate(error)
             }
             guard found else {
-                throw InfiniCacheError(.notFound, "\(key) is not cached")
+                announce(.success(nil))
+                throw InfiniCacheError(.notFound, "\(String(buffer: key)) is not cached")
             }
         }
     }

@@ -43,6 +43,33 @@ public final class RESPCommandExecutor: Sendable {
         self.connectedClients.subtract(1, ordering: .relaxed)
     }
 
+    /// What a command produced: a reply, or an object to send as a bulk string while it
+    /// is read.
+    enum Response: Sendable {
+        case reply(RESPValue)
+        case object(SizedObjectStream)
+    }
+
+    /// The response to `words`: a `GET` streams its object (its bulk header can go out
+    /// once the proxy has described it, and each stripe as it is decoded); every other
+    /// command replies as ``execute(_:session:)`` does.
+    func respond(to words: [ByteBuffer], session: inout RESPSession) async -> Response {
+        guard words.count == 2, session.isAuthenticated, words[0].uppercasedName == "GET" else {
+            return .reply(await self.execute(words, session: &session))
+        }
+        self.commandsProcessed.add(1, ordering: .relaxed)
+        do {
+            guard let object = try await self.client.openStream(words[1]) else {
+                return .reply(.bulkString(nil))
+            }
+            return .object(object)
+        } catch let error as InfiniCacheError {
+            return .reply(.error("ERR \(error.message)"))
+        } catch {
+            return .reply(.error("ERR \(error)"))
+        }
+    }
+
     /// The reply to `words` (the command name first). Unknown commands, wrong arities and
     /// failures are error replies: the connection stays usable.
     func execute(_ words: [ByteBuffer], session: inout RESPSession) async -> RESPValue {

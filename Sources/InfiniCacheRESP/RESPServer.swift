@@ -90,6 +90,34 @@ public final class RESPServer: Service, Sendable {
         }
     }
 
+    /// Writes `object` as a bulk string while it is read, in writes of at least 64 KiB
+    /// (a small object in one); false if the read failed or came out short.
+    private static func write(_ object: SizedObjectStream, to replies: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws -> Bool {
+        var pending = [ByteBuffer(string: "$\(object.length)\r\n")]
+        var pendingBytes = 0
+        var written = 0
+        do {
+            for try await part in object.parts {
+                pending.append(part)
+                pendingBytes += part.readableBytes
+                written += part.readableBytes
+                if pendingBytes >= RESPEncoder.zeroCopyThreshold {
+                    try await replies.write(contentsOf: pending)
+                    pending = []
+                    pendingBytes = 0
+                }
+            }
+        } catch is InfiniCacheError {
+            return false
+        }
+        guard written == object.length else {
+            return false
+        }
+        pending.append(ByteBuffer(string: "\r\n"))
+        try await replies.write(contentsOf: pending)
+        return true
+    }
+
     /// Serves one connection: each command in turn, its reply written before the next is
     /// taken. A protocol error is answered as Redis answers it, then the connection closes.
     private func serve(_ connection: NIOAsyncChannel<RESPValue, ByteBuffer>) async {
@@ -104,10 +132,19 @@ public final class RESPServer: Service, Sendable {
                             guard case .bulkString(let word?) = element else { return nil }
                             return word
                         }
-                        let reply = await self.executor.execute(words, session: &session)
-                        var output: [ByteBuffer] = []
-                        RESPEncoder(version: session.version).encode(reply, into: &output)
-                        try await replies.write(contentsOf: output)
+                        switch await self.executor.respond(to: words, session: &session) {
+                        case .reply(let reply):
+                            var output: [ByteBuffer] = []
+                            RESPEncoder(version: session.version).encode(reply, into: &output)
+                            try await replies.write(contentsOf: output)
+                        case .object(let object):
+                            guard try await Self.write(object, to: replies) else {
+                                // A bulk reply cannot be taken back: the client must not take
+                                // a short value for the object.
+                                self.logger.warning("GET ended before its object did; closing the connection", metadata: ["key": "\(String(buffer: words[1]))"])
+                                return
+                            }
+                        }
                         if session.closesAfterReply {
                             return
                         }

@@ -39,8 +39,10 @@ private func commands(_ commands: [[String]]) -> ByteBuffer {
 @Suite("RESP endpoint over TCP")
 struct RESPServerTests {
     private func withEndpoint(password: String? = nil, _ body: (Int) async throws -> Void) async throws {
-        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2))
-        let server = try await RESPServer.start(client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 1 << 20))
+        // Stripes of 4 × 64 KiB: a value of a few MiB streams over many of them.
+        let configuration = ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2, maxChunkLength: 64 << 10)
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: configuration)
+        let server = try await RESPServer.start(client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 4 << 20))
         let serving = Task { try await server.run() }
         do {
             try await body(server.port)
@@ -83,7 +85,7 @@ struct RESPServerTests {
     @Test("a value above the bulk limit is refused before its bytes arrive")
     func bulkLimit() async throws {
         try await self.withEndpoint { port in
-            let (replies, closed) = try await exchange(port: port, ByteBuffer(string: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n"), replies: 2)
+            let (replies, closed) = try await exchange(port: port, ByteBuffer(string: "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5000000\r\n"), replies: 2)
             #expect(replies == [.error("ERR Protocol error: invalid bulk length")])
             #expect(closed)
         }
@@ -105,6 +107,21 @@ struct RESPServerTests {
             #expect(replies.count == 3)
             #expect(replies[0] == .bulkString(nil))
             #expect(replies[2] == .null)
+        }
+    }
+
+    @Test("a GET of a value of many stripes streams it as one bulk string, byte for byte; a missing key is nil")
+    func streamedGet() async throws {
+        try await self.withEndpoint { port in
+            let value = ByteBuffer(bytes: randomBytes(count: (3 << 20) + 5, seed: 9))
+            var request = RESPEncoder().encode(.array([.bulkString("SET"), .bulkString("big"), .bulkString(value)]))
+            request.writeImmutableBuffer(commands([["GET", "big"], ["GET", "nothing"], ["STRLEN", "big"]]))
+            let (replies, _) = try await exchange(port: port, request, replies: 4)
+            #expect(replies.count == 4)
+            #expect(replies.first == .ok)
+            #expect(replies.dropFirst().first == .bulkString(value))
+            #expect(replies.dropFirst(2).first == .bulkString(nil))
+            #expect(replies.last == .integer(Int64(value.readableBytes)))
         }
     }
 }
