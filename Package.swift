@@ -190,7 +190,7 @@ let package = Package(
             dependencies: [
                 "CISAL", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",
                 "InfiniCacheLifecycle", "InfiniCacheReplay", "InfiniCacheStatistics", "InfiniCacheTesting", "InfiniCacheTraces",
-                "InstanceLaunchers", "LocalFunctionPlatform",
+                "InstanceLaunchers", "LocalFunctionPlatform", "infinicache-proxy", "infinicache-node",
                 argumentParser, nio, nioPosix, logging,
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

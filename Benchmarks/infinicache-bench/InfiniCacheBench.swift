@@ -51,6 +51,7 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case e2e
     case availability
     case trace
+    case resp
 
     func run(_ settings: BenchSettings, separateProcesses: Bool, trace: TraceOptions) async throws -> [BenchRow] {
         switch self {
@@ -59,6 +60,7 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
         case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
         case .availability: try await AvailabilitySuite(settings: settings).run()
         case .trace: try await TraceSuite(settings: settings, options: trace).run()
+        case .resp: try await RESPSuite(settings: settings).run()
         }
     }
 }

@@ -8,6 +8,11 @@ import InstanceLaunchers
 public final class ProcessCluster {
     /// The proxy's client port.
     public let clientPort: Int
+    /// The proxy's other ports from its ready line, by name (`resp-port`, `metrics-port`),
+    /// when `proxyArguments` asked for them.
+    public let extraPorts: [String: Int]
+    /// The proxy process (to read its memory).
+    public var proxyProcessIdentifier: Int32 { self.proxyProcess.processIdentifier }
     /// The node processes, in order (to kill one, or read its memory).
     public let nodeProcesses: [Process]
     private let proxyProcess: Process
@@ -50,6 +55,9 @@ public final class ProcessCluster {
                 _ = try await output.firstLine(within: .seconds(10))
             }
             self.clientPort = clientPort
+            self.extraPorts = Dictionary(
+                uniqueKeysWithValues: ["resp-port", "metrics-port"].compactMap { name in port(name).map { (name, $0) } }
+            )
         } catch {
             await ChildProcess.terminate([proxy] + nodes)
             throw error
