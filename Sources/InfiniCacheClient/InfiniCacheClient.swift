@@ -146,27 +146,45 @@ public final class InfiniCacheClient: Sendable {
     private func upload(_ value: ByteBuffer, key: ByteBuffer, expiry: ObjectExpiry, proxy: Int) async throws {
         let codec = try self.codec(k: self.configuration.dataChunkCount, r: self.configuration.parityChunkCount)
         let encoded = try codec.encode(value, maxChunkLength: self.configuration.maxChunkLength)
-        var limits = ByteBuffer()
-        limits.writeInteger(UInt32(self.configuration.maxChunkLength), endianness: .little)
-        if expiry != .never {
-            expiry.write(to: &limits)
+        let version = try await self.announce(key: key, length: value.readableBytes, expiry: expiry, proxy: proxy)
+        let frames = encoded.stripes.flatMap {
+            self.chunkFrames(of: $0.chunks, stripe: $0.stripe.index, key: key, objectLength: value.readableBytes, version: version)
         }
-        let k = UInt8(codec.dataChunkCount)
-        let r = UInt8(codec.parityChunkCount)
-        let objectLength = UInt64(value.readableBytes)
-        let placed = try await self.exchange(Frame(.putObject, key: key, k: k, r: r, objectLength: objectLength, payload: limits), proxy: proxy)
+        try await self.store(frames, proxy: proxy)
+    }
+
+    /// Sends `putObject` for an object of `length` bytes in this client's coding; returns
+    /// the version its chunks must carry.
+    func announce(key: ByteBuffer, length: Int, expiry: ObjectExpiry, proxy: Int) async throws -> UInt32 {
+        var payload = ByteBuffer()
+        payload.writeInteger(UInt32(self.configuration.maxChunkLength), endianness: .little)
+        if expiry != .never {
+            expiry.write(to: &payload)
+        }
+        let request = Frame(
+            .putObject, key: key, k: UInt8(self.configuration.dataChunkCount), r: UInt8(self.configuration.parityChunkCount),
+            objectLength: UInt64(length), payload: payload
+        )
+        let placed = try await self.exchange(request, proxy: proxy)
         guard placed.opcode == .stored else {
             throw InfiniCacheError(.protocolError, "putObject was answered with \(placed.opcode)")
         }
-        var frames: [Frame] = []
-        for stripe in encoded.stripes {
-            for chunk in stripe.chunks {
-                frames.append(Frame(
-                    .putChunk, key: key, stripeIndex: UInt32(stripe.stripe.index), chunkIndex: UInt8(chunk.index),
-                    k: k, r: r, objectLength: objectLength, objectVersion: placed.objectVersion, payload: chunk.bytes
-                ))
-            }
+        return placed.objectVersion
+    }
+
+    /// The `putChunk` frames of the chunks of stripe `stripe` of an object of `objectLength` bytes.
+    func chunkFrames(of chunks: [IndexedChunk<ByteBuffer>], stripe: Int, key: ByteBuffer, objectLength: Int, version: UInt32) -> [Frame] {
+        chunks.map { chunk in
+            Frame(
+                .putChunk, key: key, stripeIndex: UInt32(stripe), chunkIndex: UInt8(chunk.index),
+                k: UInt8(self.configuration.dataChunkCount), r: UInt8(self.configuration.parityChunkCount),
+                objectLength: UInt64(objectLength), objectVersion: version, payload: chunk.bytes
+            )
         }
+    }
+
+    /// Sends chunks at once and returns when every one is stored.
+    func store(_ frames: [Frame], proxy: Int) async throws {
         do {
             try await PendingAnswers.exchange(frames, over: { self.connection(toProxy: proxy) }) { answer in
                 if answer.opcode == .error {

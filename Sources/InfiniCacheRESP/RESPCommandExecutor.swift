@@ -43,6 +43,11 @@ public final class RESPCommandExecutor: Sendable {
         self.connectedClients.subtract(1, ordering: .relaxed)
     }
 
+    /// Counts a command for `INFO`'s `total_commands_processed`.
+    func countCommand() {
+        self.commandsProcessed.add(1, ordering: .relaxed)
+    }
+
     /// What a command produced: a reply, or an object to send as a bulk string while it
     /// is read.
     enum Response: Sendable {
@@ -57,23 +62,21 @@ public final class RESPCommandExecutor: Sendable {
         guard words.count == 2, session.isAuthenticated, words[0].uppercasedName == "GET" else {
             return .reply(await self.execute(words, session: &session))
         }
-        self.commandsProcessed.add(1, ordering: .relaxed)
+        self.countCommand()
         do {
             guard let object = try await self.client.openStream(words[1]) else {
                 return .reply(.bulkString(nil))
             }
             return .object(object)
-        } catch let error as InfiniCacheError {
-            return .reply(.error("ERR \(error.message)"))
         } catch {
-            return .reply(.error("ERR \(error)"))
+            return .reply(Self.reply(to: error))
         }
     }
 
     /// The reply to `words` (the command name first). Unknown commands, wrong arities and
     /// failures are error replies: the connection stays usable.
     func execute(_ words: [ByteBuffer], session: inout RESPSession) async -> RESPValue {
-        self.commandsProcessed.add(1, ordering: .relaxed)
+        self.countCommand()
         let name = words[0].uppercasedName
         guard let command = Self.commands[name] else {
             return RedisReply.unknownCommand(words)
@@ -86,12 +89,18 @@ public final class RESPCommandExecutor: Sendable {
         }
         do {
             return try await command.run(self, &session, words)
-        } catch let error as RedisReplyError {
-            return error.reply
-        } catch let error as InfiniCacheError {
-            return .error("ERR \(error.message)")
         } catch {
-            return .error("ERR \(error)")
+            return Self.reply(to: error)
+        }
+    }
+
+    /// The error reply for a command that failed: Redis's words for a ``RedisReplyError``,
+    /// `ERR` and the message otherwise.
+    static func reply(to error: any Error) -> RESPValue {
+        switch error {
+        case let error as RedisReplyError: error.reply
+        case let error as InfiniCacheError: .error("ERR \(error.message)")
+        default: .error("ERR \(error)")
         }
     }
 }

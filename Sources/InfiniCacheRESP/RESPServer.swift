@@ -16,7 +16,7 @@ public import ServiceLifecycle
 public final class RESPServer: Service, Sendable {
     /// The port bound (useful after binding port 0).
     public let port: Int
-    private let listener: NIOAsyncChannel<NIOAsyncChannel<RESPValue, ByteBuffer>, Never>
+    private let listener: NIOAsyncChannel<NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>, Never>
     private let executor: RESPCommandExecutor
     private let logger: Logger
 
@@ -26,15 +26,20 @@ public final class RESPServer: Service, Sendable {
         public var maximumBulkLength: Int
         /// Commands of at most this many words are accepted.
         public var maximumArgumentCount: Int
+        /// A command's last argument of at least this many bytes (1 MiB by default) is
+        /// taken in parts as it arrives: `SET key value` codes and stores the value stripe
+        /// by stripe, so the endpoint holds a few stripes of it, not all of it.
+        public var streamingThreshold: Int
 
         /// Creates limits.
-        public init(maximumBulkLength: Int = 512 << 20, maximumArgumentCount: Int = 1 << 20) {
+        public init(maximumBulkLength: Int = 512 << 20, maximumArgumentCount: Int = 1 << 20, streamingThreshold: Int = 1 << 20) {
             self.maximumBulkLength = maximumBulkLength
             self.maximumArgumentCount = maximumArgumentCount
+            self.streamingThreshold = streamingThreshold
         }
     }
 
-    private init(port: Int, listener: NIOAsyncChannel<NIOAsyncChannel<RESPValue, ByteBuffer>, Never>, executor: RESPCommandExecutor, logger: Logger) {
+    private init(port: Int, listener: NIOAsyncChannel<NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>, Never>, executor: RESPCommandExecutor, logger: Logger) {
         self.port = port
         self.listener = listener
         self.executor = executor
@@ -61,8 +66,10 @@ public final class RESPServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPValueDecoder(mode: .commands, limits: parserLimits)))
-                    return try NIOAsyncChannel<RESPValue, ByteBuffer>(
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(RESPCommandDecoder(limits: parserLimits, streamingFrom: limits.streamingThreshold))
+                    )
+                    return try NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
                     )
@@ -120,19 +127,29 @@ public final class RESPServer: Service, Sendable {
 
     /// Serves one connection: each command in turn, its reply written before the next is
     /// taken. A protocol error is answered as Redis answers it, then the connection closes.
-    private func serve(_ connection: NIOAsyncChannel<RESPValue, ByteBuffer>) async {
+    private func serve(_ connection: NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>) async {
         var session = self.executor.openSession()
         defer { self.executor.closeSession(session) }
         do {
-            try await connection.executeThenClose { commands, replies in
+            try await connection.executeThenClose { inbound, replies in
+                var parts = inbound.makeAsyncIterator()
                 do {
-                    for try await command in commands {
-                        guard case .array(let elements?) = command, !elements.isEmpty else { continue }
-                        let words = elements.compactMap { element -> ByteBuffer? in
-                            guard case .bulkString(let word?) = element else { return nil }
-                            return word
+                    while let part = try await parts.next() {
+                        let response: RESPCommandExecutor.Response
+                        switch part {
+                        case .command(let words):
+                            guard !words.isEmpty else { continue }
+                            response = await self.executor.respond(to: words, session: &session)
+                        case .streamedCommand(let words, let length):
+                            guard let streamed = try await self.respond(to: words, streamingArgumentOf: length, from: &parts, session: &session) else {
+                                return
+                            }
+                            response = streamed
+                        case .argumentBytes, .argumentEnd:
+                            // The decoder sends these only after a streamed command, which takes them.
+                            continue
                         }
-                        switch await self.executor.respond(to: words, session: &session) {
+                        switch response {
                         case .reply(let reply):
                             var output: [ByteBuffer] = []
                             RESPEncoder(version: session.version).encode(reply, into: &output)
@@ -141,7 +158,7 @@ public final class RESPServer: Service, Sendable {
                             guard try await Self.write(object, to: replies) else {
                                 // A bulk reply cannot be taken back: the client must not take
                                 // a short value for the object.
-                                self.logger.warning("GET ended before its object did; closing the connection", metadata: ["key": "\(String(buffer: words[1]))"])
+                                self.logger.warning("a GET ended before its object did; closing the connection")
                                 return
                             }
                         }
@@ -156,5 +173,57 @@ public final class RESPServer: Service, Sendable {
         } catch {
             self.logger.debug("RESP connection ended", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// A command whose last argument, `length` bytes, arrives in parts from `parts`.
+    /// `SET key value` writes it as it arrives (``ObjectUpload``); any other command
+    /// gathers it, then runs as usual. Nil if the connection ended mid-argument.
+    private func respond(
+        to words: [ByteBuffer],
+        streamingArgumentOf length: Int,
+        from parts: inout NIOAsyncChannelInboundStream<RESPParser.CommandPart>.AsyncIterator,
+        session: inout RESPSession
+    ) async throws -> RESPCommandExecutor.Response? {
+        guard words.count == 2, session.isAuthenticated, words[0].uppercasedName == "SET" else {
+            var argument = ByteBuffer()
+            argument.reserveCapacity(length)
+            while case .argumentBytes(var bytes) = try await parts.next() {
+                argument.writeBuffer(&bytes)
+            }
+            guard argument.readableBytes == length else { return nil }
+            return await self.executor.respond(to: words + [argument], session: &session)
+        }
+        self.executor.countCommand()
+        // After a failure the rest of the value is read and dropped: the reply follows it.
+        var failure: RESPValue?
+        var upload: ObjectUpload?
+        do {
+            upload = try await self.executor.client.beginUpload(words[1], length: length)
+        } catch {
+            failure = RESPCommandExecutor.reply(to: error)
+        }
+        while let part = try await parts.next() {
+            switch part {
+            case .argumentBytes(let bytes):
+                guard failure == nil, let upload else { continue }
+                do {
+                    try await upload.write(bytes)
+                } catch {
+                    failure = RESPCommandExecutor.reply(to: error)
+                }
+            case .argumentEnd:
+                if failure == nil, let upload {
+                    do {
+                        try await upload.finish()
+                    } catch {
+                        failure = RESPCommandExecutor.reply(to: error)
+                    }
+                }
+                return .reply(failure ?? .ok)
+            case .command, .streamedCommand:
+                return nil
+            }
+        }
+        return nil
     }
 }

@@ -61,11 +61,26 @@ public struct RESPParser: Sendable {
         case aggregate(AggregateKind, count: Int)
     }
 
+    /// One step of reading commands with ``nextCommandPart(from:streamingFrom:)``.
+    public enum CommandPart: Hashable, Sendable {
+        /// A whole command: its words.
+        case command([ByteBuffer])
+        /// A command whose last argument is large: the words before it, and its length.
+        /// Its bytes follow as ``argumentBytes(_:)``, then ``argumentEnd``.
+        case streamedCommand([ByteBuffer], argumentLength: Int)
+        /// The next bytes of a streamed argument.
+        case argumentBytes(ByteBuffer)
+        /// A streamed argument is complete (its CR LF has arrived).
+        case argumentEnd
+    }
+
     /// The parser's limits.
     public let limits: Limits
     /// What the parser accepts.
     public let mode: Mode
     private var open: [Partial] = []
+    /// Bytes of a streamed argument still to come; 0 while its CR LF is awaited.
+    private var streamRemaining: Int?
 
     /// Creates a parser with nothing read yet.
     public init(mode: Mode = .values, limits: Limits = .default) {
@@ -107,6 +122,56 @@ public struct RESPParser: Sendable {
                     self.open.append(partial)
                 }
             }
+        }
+    }
+
+    /// Consumes and returns the next part of a command at the front of `buffer` (command
+    /// mode only): a whole command, or — when a command's last argument announces
+    /// `threshold` bytes or more — the words before it, then its bytes in the parts they
+    /// arrive in, then its end. A large value is passed on while it arrives instead of
+    /// waiting in the buffer whole (only the last argument streams, as in `SET key value`
+    /// or `redis-cli -x`). Returns nil once what is left is only part of a step.
+    ///
+    /// - Throws: ``RESPError`` as ``next(from:)`` does.
+    public mutating func nextCommandPart(from buffer: inout ByteBuffer, streamingFrom threshold: Int) throws(RESPError) -> CommandPart? {
+        precondition(self.mode == .commands, "command parts are read in command mode")
+        if let remaining = self.streamRemaining {
+            guard remaining == 0 else {
+                guard buffer.readableBytes > 0 else { return nil }
+                let count = min(remaining, buffer.readableBytes)
+                self.streamRemaining = remaining - count
+                return .argumentBytes(buffer.readSlice(length: count)!)
+            }
+            guard buffer.readableBytes >= 2 else { return nil }
+            guard buffer.readInteger(as: UInt16.self) == UInt16(0x0D0A) else {
+                throw RESPError(.missingLineEnd, "a bulk string not followed by CR LF")
+            }
+            self.streamRemaining = nil
+            return .argumentEnd
+        }
+        if self.open.count == 1, self.open[0].remaining == 1, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "$") {
+            var probe = buffer
+            probe.moveReaderIndex(forwardBy: 1)
+            if let line = try self.line(from: &probe), let length = try? Self.integer(line), length >= threshold, length <= self.limits.maximumBulkLength {
+                buffer = probe
+                self.streamRemaining = Int(length)
+                return .streamedCommand(Self.words(self.open.removeLast().elements), argumentLength: Int(length))
+            }
+        }
+        guard let command = try self.next(from: &buffer) else {
+            return nil
+        }
+        guard case .array(let elements?) = command else {
+            return .command([])
+        }
+        return .command(Self.words(elements))
+    }
+
+    /// The bytes of a command's elements, which command mode makes bulk strings.
+    private static func words(_ elements: [RESPValue]) -> [ByteBuffer] {
+        elements.compactMap { element in
+            guard case .bulkString(let word?) = element else { return nil }
+            return word
         }
     }
 

@@ -21,3 +21,27 @@ public struct RESPValueDecoder: NIOSingleStepByteToMessageDecoder {
         try self.parser.next(from: &buffer)
     }
 }
+
+/// A ``RESPParser`` reading commands as a channel decoder, passing the last argument of a
+/// command on in parts when it is large (``RESPParser/nextCommandPart(from:streamingFrom:)``).
+public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
+    public typealias InboundOut = RESPParser.CommandPart
+
+    private var parser: RESPParser
+    private let threshold: Int
+
+    /// Creates a decoder of commands within `limits` that streams last arguments of
+    /// `threshold` bytes or more.
+    public init(limits: RESPParser.Limits = .default, streamingFrom threshold: Int) {
+        self.parser = RESPParser(mode: .commands, limits: limits)
+        self.threshold = threshold
+    }
+
+    public mutating func decode(buffer: inout ByteBuffer) throws -> RESPParser.CommandPart? {
+        try self.parser.nextCommandPart(from: &buffer, streamingFrom: self.threshold)
+    }
+
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> RESPParser.CommandPart? {
+        try self.parser.nextCommandPart(from: &buffer, streamingFrom: self.threshold)
+    }
+}

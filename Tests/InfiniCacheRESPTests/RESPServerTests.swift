@@ -42,7 +42,9 @@ struct RESPServerTests {
         // Stripes of 4 × 64 KiB: a value of a few MiB streams over many of them.
         let configuration = ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2, maxChunkLength: 64 << 10)
         let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: configuration)
-        let server = try await RESPServer.start(client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 4 << 20))
+        let server = try await RESPServer.start(
+            client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 4 << 20, streamingThreshold: 64 << 10)
+        )
         let serving = Task { try await server.run() }
         do {
             try await body(server.port)
@@ -122,6 +124,41 @@ struct RESPServerTests {
             #expect(replies.dropFirst().first == .bulkString(value))
             #expect(replies.dropFirst(2).first == .bulkString(nil))
             #expect(replies.last == .integer(Int64(value.readableBytes)))
+        }
+    }
+
+    @Test("a SET whose value arrives in pieces is stored as it arrives; other commands gather a large last argument")
+    func streamedSet() async throws {
+        try await self.withEndpoint(password: "pw") { port in
+            let value = ByteBuffer(bytes: randomBytes(count: (1 << 20) + 3, seed: 10))
+            let set = RESPEncoder().encode(.array([.bulkString("SET"), .bulkString("big"), .bulkString(value)]))
+            let echo = RESPEncoder().encode(.array([.bulkString("ECHO"), .bulkString(value)]))
+            let peer = try await RawPeer.connect(port: port)
+            let replies = try await peer.channel.executeThenClose { inbound, outbound in
+                // Unauthenticated: the value is read and dropped, then NOAUTH.
+                try await outbound.write(set)
+                try await outbound.write(commands([["AUTH", "pw"]]))
+                var rest = set
+                while rest.readableBytes > 0 {
+                    try await outbound.write(rest.readSlice(length: min(50_000, rest.readableBytes))!)
+                }
+                try await outbound.write(echo)
+                try await outbound.write(commands([["GET", "big"]]))
+                var parser = RESPParser()
+                var buffer = ByteBuffer()
+                var replies: [RESPValue] = []
+                for try await part in inbound {
+                    buffer.writeImmutableBuffer(part)
+                    while let reply = try parser.next(from: &buffer) {
+                        replies.append(reply)
+                    }
+                    if replies.count == 5 { break }
+                }
+                return replies
+            }
+            #expect(replies.count == 5)
+            #expect(replies.first == .error("NOAUTH Authentication required."))
+            #expect(Array(replies.dropFirst()) == [.ok, .ok, .bulkString(value), .bulkString(value)])
         }
     }
 }
