@@ -3,8 +3,10 @@ import ChunkWire
 import ErasureCoding
 public import NIOCore
 
-/// An object's bytes in order, one buffer per stripe, yielded as soon as each stripe is
-/// decoded and all before it have been yielded.
+/// An object's bytes in order, yielded stripe by stripe as soon as each stripe is
+/// reassembled and all before it have been yielded: a stripe whose data chunks all
+/// arrived comes as those chunks themselves (no copy), one buffer per chunk; a stripe that
+/// needed decoding, as one buffer.
 public typealias ObjectStream = AsyncThrowingStream<ByteBuffer, any Error>
 
 /// An object being read: its length, known first, and its bytes as they are decoded.
@@ -107,12 +109,17 @@ extension InfiniCacheClient {
                 found = try await self.read(try self.checkedKey(key)) { layout in
                     announce(.success(layout.objectLength))
                 } stripe: { stripe, chunks, codec in
+                    let data = chunks.filter { $0.index < stripe.dataChunkCount }.sorted { $0.index < $1.index }
+                    guard data.count < stripe.dataChunkCount else {
+                        reorder.add(data.map { $0.bytes.getSlice(at: $0.bytes.readerIndex, length: stripe.payloadLength(ofDataChunk: $0.index))! }, index: stripe.index)
+                        return
+                    }
                     var bytes = ByteBuffer()
                     try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: stripe.length) { target in
                         try codec.reassembleStripe(chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: target[0..<stripe.length]))
                         return stripe.length
                     }
-                    reorder.add(bytes, index: stripe.index)
+                    reorder.add([bytes], index: stripe.index)
                 }
             } catch {
                 announce(.failure(Self.translate(error)))

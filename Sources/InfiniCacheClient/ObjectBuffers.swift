@@ -29,11 +29,11 @@ final class ObjectBuffer: Sendable {
 }
 
 /// Yields decoded stripes to a stream in object order, holding back those that finish
-/// early.
+/// early. A stripe is one buffer or several (its data chunks as they came).
 final class StripeReorder: Sendable {
     private struct State {
         var next = 0
-        var early: [Int: ByteBuffer] = [:]
+        var early: [Int: [ByteBuffer]] = [:]
     }
 
     private let continuation: ObjectStream.Continuation
@@ -43,11 +43,13 @@ final class StripeReorder: Sendable {
         self.continuation = continuation
     }
 
-    func add(_ stripe: ByteBuffer, index: Int) {
+    func add(_ stripe: [ByteBuffer], index: Int) {
         self.state.withLock { state in
             state.early[index] = stripe
             while let ready = state.early.removeValue(forKey: state.next) {
-                self.continuation.yield(ready)
+                for part in ready where part.readableBytes > 0 {
+                    self.continuation.yield(part)
+                }
                 state.next += 1
             }
         }
