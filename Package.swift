@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "InfiniCacheRESPTests",
             dependencies: [
-                "ChunkWire", "InfiniCacheClient", "InfiniCacheProxy", "InfiniCacheRESP", "InfiniCacheTesting", "RESPWire", "TestSupport", nio,
+                "ChunkWire", "InfiniCacheClient", "InfiniCacheProxy", "InfiniCacheRESP", "InfiniCacheTesting", "RESPWire", "TestSupport", logging, nio, serviceLifecycle,
             ]
         ),
         .testTarget(

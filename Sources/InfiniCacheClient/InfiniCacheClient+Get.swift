@@ -79,23 +79,27 @@ extension InfiniCacheClient {
         self.streamingRead(ByteBuffer(string: key)) { _ in }
     }
 
-    /// The object stored under the key made of `key`'s bytes, with its length, once the
-    /// proxy has described it (nil if it is not cached); its bytes follow in `parts`, stripe
-    /// by stripe, as ``stream(_:)-(String)`` yields them. For writing an object on as it
-    /// arrives where its length must go first (a RESP bulk reply, an HTTP body).
+    /// The object stored under the key made of `key`'s bytes, with its length, once its
+    /// first stripe has arrived (nil if it is not cached); its bytes follow in `parts`,
+    /// stripe by stripe, as ``stream(_:)-(String)`` yields them. For writing an object on
+    /// as it arrives where its length must go first (a RESP bulk reply, an HTTP body).
     ///
-    /// - Throws: ``InfiniCacheError``: `rejected` for a key outside the limits, and the
-    ///   errors of the read before the object's description arrives (later ones end `parts`).
+    /// - Throws: ``InfiniCacheError``: `rejected` for a key outside the limits, `timedOut`
+    ///   if the first stripe takes longer than ``ClientConfiguration/timeout``, and the
+    ///   errors of the read before then (later ones end `parts`).
     public func openStream(_ key: ByteBuffer) async throws -> SizedObjectStream? {
         let (lengths, announce) = AsyncThrowingStream<Int?, any Error>.makeStream()
         let parts = self.streamingRead(try self.checkedKey(key)) { length in
             announce.yield(with: length)
             announce.finish()
         }
-        for try await length in lengths {
-            return length.map { SizedObjectStream(length: $0, parts: parts) }
+        let length = try await self.withTimeout("get") {
+            for try await length in lengths {
+                return length
+            }
+            throw InfiniCacheError(.protocolError, "the read of \(String(buffer: key)) ended before the object's first stripe")
         }
-        throw InfiniCacheError(.protocolError, "the read of \(String(buffer: key)) ended before the object's description")
+        return length.map { SizedObjectStream(length: $0, parts: parts) }
     }
 
     /// Reads `key` stripe by stripe into a stream; `announce` gets the object's length

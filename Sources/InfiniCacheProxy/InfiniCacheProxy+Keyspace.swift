@@ -14,14 +14,17 @@ extension InfiniCacheProxy {
     }
 
     /// Removes up to `limit` objects whose expiry time has passed, soonest first, and
-    /// deletes their chunks; returns how many it removed. ``ProxyServer`` calls it every
-    /// 100 ms; an expired object reads as missing whether or not it has been swept.
+    /// deletes their chunks; returns how many it removed. Uploads past their deadline are
+    /// dropped too. ``ProxyServer`` calls it every 100 ms; an expired object reads as
+    /// missing whether or not it has been swept.
     @discardableResult
     public func sweepExpiredObjects(limit: Int = 1000) -> Int {
-        let now = self.wallClock()
-        let deletions = self.withState { $0.sweepExpired(now: now, limit: limit) }
-        self.sendLater(deletions)
-        return Set(deletions.map(\.version)).count
+        let (now, instant) = (self.wallClock(), ContinuousClock.now)
+        let (expired, abandoned) = self.withState { state in
+            (state.sweepExpired(now: now, limit: limit), state.expireUploads(now: instant))
+        }
+        self.sendLater(expired + abandoned)
+        return Set(expired.map(\.version)).count
     }
 
     func respondToExpire(_ request: Frame, replies: ReplySink) {

@@ -87,7 +87,8 @@ extension InfiniCacheProxy {
                 replies.post(answer)
                 return
             }
-            guard let replaced = self.withState({ $0.chunkStored(version, stripe: stripe, chunk: chunk) }) else {
+            let (now, wallClock) = (ContinuousClock.now, self.wallClock())
+            guard let replaced = self.withState({ $0.chunkStored(version, stripe: stripe, chunk: chunk, now: now, wallClock: wallClock) }) else {
                 // The upload expired or was aborted while this chunk travelled: drop it too.
                 self.sendLater([Deletion(node: target.node, version: version)])
                 replies.post(ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed").frame(requestID: 0))

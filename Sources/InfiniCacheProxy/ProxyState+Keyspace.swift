@@ -50,6 +50,8 @@ extension ProxyState {
         for key in Array(self.committed.keys) {
             deletions += self.unmap(key: key)
         }
+        // Every slot is free now: start over, so that scans do not walk the old table.
+        self.keySlots = KeySlots()
         return deletions
     }
 

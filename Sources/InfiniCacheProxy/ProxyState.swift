@@ -28,11 +28,12 @@ struct ProxyState: Sendable {
     /// Expiry times of committed versions, for the sweep.
     var expiries = ExpiryQueue()
     private var uploads: [VersionID: Upload] = [:]
-    /// Uploads in the order they began, which is the order of their deadlines (each is its
-    /// start plus the same timeout; starts read before the lock may be out of order by
-    /// microseconds): expiry looks at the front only, and drops there the entries of
-    /// uploads that already finished, so each upload costs O(1) to expire.
-    private var uploadOrder = CircularBuffer<VersionID>()
+    /// Uploads with their deadlines in the order the deadlines were set, which is the order
+    /// of the deadlines (each is a time read before the lock plus the same timeout, out of
+    /// order by microseconds at most): expiry looks at the front only, and drops there the
+    /// entries of uploads that already finished or whose deadline moved on (a later entry
+    /// has it), so each entry costs O(1) to expire.
+    private var uploadOrder = CircularBuffer<(version: VersionID, deadline: ContinuousClock.Instant)>()
     private var readers: [VersionID: Int] = [:]
     /// Versions replaced or evicted while being read: deleted when the last reader ends.
     private var retired: [VersionID: ObjectRecord] = [:]
@@ -140,7 +141,7 @@ struct ProxyState: Sendable {
             expiresAt: expiry.time(now: wallClock, current: nil)
         )
         self.uploads[record.id] = Upload(record: record, keepsExpiry: expiry == .keep, deadline: now + self.uploadTimeout)
-        self.uploadOrder.append(record.id)
+        self.uploadOrder.append((record.id, now + self.uploadTimeout))
         return .success((record, deletions))
     }
 
@@ -167,16 +168,26 @@ struct ProxyState: Sendable {
     /// Counts a stored chunk; the last one commits the version, replacing the key's
     /// previous version in one step. Returns the replaced version's deletions, or nil if
     /// the upload no longer exists.
-    mutating func chunkStored(_ version: VersionID, stripe: Int, chunk: Int) -> [Deletion]? {
+    ///
+    /// An upload that is still making progress is not dropped: each chunk stored at `now`
+    /// moves its deadline to `now` plus the upload timeout (an upload whose bytes arrive
+    /// as a client sends them may take longer than the timeout in all). A version that
+    /// keeps the replaced one's expiry keeps it only if it has not passed at `wallClock`.
+    mutating func chunkStored(_ version: VersionID, stripe: Int, chunk: Int, now: ContinuousClock.Instant? = nil, wallClock: Int64 = .min) -> [Deletion]? {
         guard var upload = self.uploads[version] else { return nil }
         upload.stored.insert(stripe * (upload.record.k + upload.record.r) + chunk)
         guard upload.stored.count == upload.record.chunkCount else {
+            // Moved a second or more at a time, so that the order holds few entries per upload.
+            if let now, now + self.uploadTimeout - upload.deadline >= .seconds(1) {
+                upload.deadline = now + self.uploadTimeout
+                self.uploadOrder.append((version, upload.deadline))
+            }
             self.uploads[version] = upload
             return []
         }
         self.uploads[version] = nil
         if upload.keepsExpiry {
-            upload.record.expiresAt = self.committed[version.key]?.expiresAt
+            upload.record.expiresAt = self.committed[version.key]?.expiresAt.flatMap { $0 > wallClock ? $0 : nil }
         }
         let replaced = self.unmap(key: version.key)
         self.committed[version.key] = upload.record
@@ -319,10 +330,11 @@ struct ProxyState: Sendable {
         return nodes.map { Deletion(node: $0, version: record.id) }
     }
 
-    private mutating func expireUploads(now: ContinuousClock.Instant) -> [Deletion] {
+    /// Drops the uploads whose deadline has passed at `now`; returns their chunks' deletions.
+    mutating func expireUploads(now: ContinuousClock.Instant) -> [Deletion] {
         var deletions: [Deletion] = []
-        while let id = self.uploadOrder.first {
-            if let upload = self.uploads[id] {
+        while let (id, deadline) = self.uploadOrder.first {
+            if let upload = self.uploads[id], upload.deadline == deadline {
                 guard upload.deadline < now else { break }
                 self.uploads[id] = nil
                 deletions += self.release(upload.record)

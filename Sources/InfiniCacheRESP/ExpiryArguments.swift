@@ -67,12 +67,23 @@ struct ExpiryArguments: Equatable, Sendable {
     }
 
     /// The expiry `number` means after `option`; nil where Redis finds the time invalid
-    /// (not positive, or too large in milliseconds).
+    /// (not positive, or too large in milliseconds, or a relative time that overflows
+    /// when added to the clock).
     static func expiry(_ option: String, _ number: Int64) -> ObjectExpiry? {
         guard number > 0 else { return nil }
-        let seconds = option == "EX" || option == "EXAT"
+        return Self.expiry(unit: option, number)
+    }
+
+    /// `number` in `unit` (`EX`, `PX`, `EXAT`, `PXAT`) as an expiry; nil when its
+    /// milliseconds overflow, alone or added to the clock (Redis's "invalid expire time").
+    static func expiry(unit: String, _ number: Int64) -> ObjectExpiry? {
+        let seconds = unit == "EX" || unit == "EXAT"
         let (milliseconds, overflow) = seconds ? number.multipliedReportingOverflow(by: 1000) : (number, false)
         guard !overflow else { return nil }
-        return option.hasSuffix("AT") ? .at(millisecondsSinceEpoch: milliseconds) : .after(milliseconds: milliseconds)
+        guard !unit.hasSuffix("AT") else {
+            return .at(millisecondsSinceEpoch: milliseconds)
+        }
+        guard !RESPCommandExecutor.wallClockMilliseconds().addingReportingOverflow(milliseconds).overflow else { return nil }
+        return .after(milliseconds: milliseconds)
     }
 }

@@ -65,22 +65,40 @@ extension RESPCommandExecutor {
             if options.contains("GT"), options.contains("LT") {
                 return .error("ERR GT and LT options at the same time are not compatible")
             }
-            let seconds = unit == "EX" || unit == "EXAT"
-            let (milliseconds, overflow) = seconds ? number.multipliedReportingOverflow(by: 1000) : (number, false)
-            guard !overflow else { return RedisReply.invalidExpireTime(name) }
-            let expiry: ObjectExpiry = unit.hasSuffix("AT") ? .at(millisecondsSinceEpoch: max(milliseconds, 1)) : .after(milliseconds: milliseconds)
+            guard let parsed = ExpiryArguments.expiry(unit: unit, number) else { return RedisReply.invalidExpireTime(name) }
+            // A time at or before the epoch has passed: the key is deleted, as in Redis.
+            let expiry: ObjectExpiry
+            let milliseconds: Int64
+            switch parsed {
+            case .at(let time):
+                (expiry, milliseconds) = (.at(millisecondsSinceEpoch: max(time, 1)), time)
+            case .after(let left):
+                (expiry, milliseconds) = (parsed, left)
+            case .never, .keep:
+                return RedisReply.invalidExpireTime(name)
+            }
             if !options.isEmpty {
                 guard let current = try await executor.client.ttl(words[1]) else { return .integer(0) }
                 let newLeft = unit.hasSuffix("AT") ? milliseconds - Self.wallClockMilliseconds() : milliseconds
-                let holds: Bool =
-                    switch current {
-                    case .forever: options.contains("NX") || options.contains("LT")
-                    case .milliseconds(let left): options.contains("XX") || (options.contains("GT") && newLeft > left) || (options.contains("LT") && newLeft < left)
-                    }
-                guard holds else { return .integer(0) }
+                guard Self.expiryConditionsHold(options, current: current, newLeft: newLeft) else { return .integer(0) }
             }
             return .integer(try await executor.client.expire(words[1], expiry) ? 1 : 0)
         }
+    }
+
+    /// Whether every one of `EXPIRE`'s `NX`, `XX`, `GT` and `LT` holds, as Redis checks
+    /// them (no expiry counts as infinite: `GT` fails on it, `LT` holds).
+    static func expiryConditionsHold(_ options: Set<String>, current: TimeToLive, newLeft: Int64) -> Bool {
+        let left: Int64? =
+            switch current {
+            case .forever: nil
+            case .milliseconds(let left): left
+            }
+        if options.contains("NX"), left != nil { return false }
+        if options.contains("XX"), left == nil { return false }
+        if options.contains("GT"), left.map({ newLeft <= $0 }) ?? true { return false }
+        if options.contains("LT"), let left, newLeft >= left { return false }
+        return true
     }
 
     /// `TTL` / `PTTL`: -2 for a missing key, -1 without an expiry, else the time left

@@ -34,7 +34,12 @@ extension RESPCommandExecutor {
         },
         RESPCommand("mset", arity: -3, flags: ["write", "denyoom"], keys: (1, -1, 2)) { executor, _, words in
             guard words.count % 2 == 1 else { return RedisReply.wrongArity("mset") }
-            let pairs = stride(from: 1, to: words.count, by: 2).map { (words[$0], words[$0 + 1]) }
+            // The last value of a key given twice wins, as in Redis: only it is written.
+            var last: [ByteBuffer: Int] = [:]
+            for index in stride(from: 1, to: words.count, by: 2) {
+                last[words[index]] = index
+            }
+            let pairs = last.values.sorted().map { (words[$0], words[$0 + 1]) }
             _ = try await executor.concurrently(pairs) { try await executor.client.put($0.0, $0.1) }
             return .ok
         },

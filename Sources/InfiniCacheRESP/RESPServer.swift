@@ -4,11 +4,13 @@ import NIOCore
 import NIOPosix
 import RESPWire
 public import ServiceLifecycle
+import Synchronization
 
 /// The RESP endpoint on the network: a port that speaks the Redis protocol (RESP2, and
 /// RESP3 after `HELLO 3`), serving each connection's commands in order through a
 /// ``RESPCommandExecutor``. As a `Service`, it serves until a graceful shutdown, then
-/// stops accepting connections and closes the open ones after their current command.
+/// stops accepting connections and closes the open ones once their current command is
+/// answered (their input is shut: a command not yet read is not served).
 ///
 /// Each connection reads at most a few commands ahead of the one being served, and
 /// waits while its socket cannot take a reply, so a client that sends without reading
@@ -16,9 +18,60 @@ public import ServiceLifecycle
 public final class RESPServer: Service, Sendable {
     /// The port bound (useful after binding port 0).
     public let port: Int
-    private let listener: NIOAsyncChannel<NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>, Never>
+    private let listener: Listener
     private let executor: RESPCommandExecutor
     private let logger: Logger
+    /// The open connections, to close at a graceful shutdown; nil once it has begun.
+    private let connections = Mutex<[ObjectIdentifier: any Channel]?>([:])
+
+    /// One client's connection, and whether it has authenticated (its decoder's limits
+    /// depend on it).
+    private struct Connection: Sendable {
+        let channel: NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>
+        let authenticated: AuthenticationFlag
+    }
+
+    /// Whether a connection may send commands of any size: once it has authenticated, and
+    /// while an `AUTH` or `HELLO` it sent has been read but not yet carried out (the
+    /// commands after it are read before it runs, and must not be refused for its sake).
+    private final class AuthenticationFlag: Sendable {
+        private let authenticated: Atomic<Bool>
+        private let pending = Atomic(0)
+
+        init(authenticated: Bool) {
+            self.authenticated = Atomic(authenticated)
+        }
+
+        var allowsAnySize: Bool {
+            self.authenticated.load(ordering: .relaxed) || self.pending.load(ordering: .relaxed) > 0
+        }
+
+        /// The decoder read `part`.
+        func decoded(_ part: RESPParser.CommandPart) {
+            if case .command(let words) = part, Self.mayAuthenticate(words) {
+                self.pending.add(1, ordering: .relaxed)
+            }
+        }
+
+        /// The loop carried out `words`; the session is now `authenticated` or not.
+        func carriedOut(_ words: [ByteBuffer], authenticated: Bool) {
+            self.authenticated.store(authenticated, ordering: .relaxed)
+            if Self.mayAuthenticate(words) {
+                self.pending.subtract(1, ordering: .relaxed)
+            }
+        }
+
+        private static func mayAuthenticate(_ words: [ByteBuffer]) -> Bool {
+            guard let name = words.first?.uppercasedName else { return false }
+            return name == "AUTH" || name == "HELLO"
+        }
+    }
+
+    private typealias Listener = NIOAsyncChannel<Connection, Never>
+
+    /// What a client may send before it has authenticated, when a password is required:
+    /// Redis 7's 10 arguments of at most 16 KiB.
+    static let limitsBeforeAuthentication = RESPParser.Limits(maximumBulkLength: 16 << 10, maximumAggregateLength: 10, maximumLineLength: 16 << 10)
 
     /// Limits on one command's arguments: Redis's `proto-max-bulk-len` (512 MiB) by default.
     public struct Limits: Sendable {
@@ -39,7 +92,7 @@ public final class RESPServer: Service, Sendable {
         }
     }
 
-    private init(port: Int, listener: NIOAsyncChannel<NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>, Never>, executor: RESPCommandExecutor, logger: Logger) {
+    private init(port: Int, listener: Listener, executor: RESPCommandExecutor, logger: Logger) {
         self.port = port
         self.listener = listener
         self.executor = executor
@@ -60,19 +113,23 @@ public final class RESPServer: Service, Sendable {
         logger: Logger = Logger(label: "infinicache.resp")
     ) async throws -> RESPServer {
         let parserLimits = RESPParser.Limits(maximumBulkLength: limits.maximumBulkLength, maximumAggregateLength: limits.maximumArgumentCount)
-        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let listener: Listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(RESPCommandDecoder(limits: parserLimits, streamingFrom: limits.streamingThreshold))
+                    let authenticated = AuthenticationFlag(authenticated: password == nil)
+                    let decoder = RESPCommandDecoder(
+                        limits: parserLimits, streamingFrom: limits.streamingThreshold, limitsBeforeAuthentication: Self.limitsBeforeAuthentication,
+                        isAuthenticated: { authenticated.allowsAnySize }, decoded: { authenticated.decoded($0) }
                     )
-                    return try NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>(
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+                    let connection = try NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
                     )
+                    return Connection(channel: connection, authenticated: authenticated)
                 }
             }
         let bound = listener.channel.localAddress?.port ?? port
@@ -94,6 +151,20 @@ public final class RESPServer: Service, Sendable {
             }
         } onGracefulShutdown: {
             self.listener.channel.close(promise: nil)
+            let open = self.connections.withLock { connections in
+                defer { connections = nil }
+                return connections.map { Array($0.values) } ?? []
+            }
+            for channel in open {
+                Self.closeInput(of: channel)
+            }
+        }
+    }
+
+    /// Shuts a connection's input: its loop ends after the command it is serving.
+    private static func closeInput(of channel: any Channel) {
+        channel.close(mode: .input).whenFailure { _ in
+            channel.close(promise: nil)
         }
     }
 
@@ -127,9 +198,21 @@ public final class RESPServer: Service, Sendable {
 
     /// Serves one connection: each command in turn, its reply written before the next is
     /// taken. A protocol error is answered as Redis answers it, then the connection closes.
-    private func serve(_ connection: NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>) async {
+    private func serve(_ client: Connection) async {
+        let connection = client.channel
+        let id = ObjectIdentifier(connection.channel)
+        let accepted = self.connections.withLock { connections in
+            connections?[id] = connection.channel
+            return connections != nil
+        }
+        if !accepted {
+            Self.closeInput(of: connection.channel)
+        }
         var session = self.executor.openSession()
-        defer { self.executor.closeSession(session) }
+        defer {
+            self.executor.closeSession(session)
+            self.connections.withLock { _ = $0?.removeValue(forKey: id) }
+        }
         do {
             try await connection.executeThenClose { inbound, replies in
                 var parts = inbound.makeAsyncIterator()
@@ -140,11 +223,13 @@ public final class RESPServer: Service, Sendable {
                         case .command(let words):
                             guard !words.isEmpty else { continue }
                             response = await self.executor.respond(to: words, session: &session)
+                            client.authenticated.carriedOut(words, authenticated: session.isAuthenticated)
                         case .streamedCommand(let words, let length):
                             guard let streamed = try await self.respond(to: words, streamingArgumentOf: length, from: &parts, session: &session) else {
                                 return
                             }
                             response = streamed
+                            client.authenticated.carriedOut([], authenticated: session.isAuthenticated)
                         case .argumentBytes, .argumentEnd:
                             // The decoder sends these only after a streamed command, which takes them.
                             continue
@@ -185,8 +270,8 @@ public final class RESPServer: Service, Sendable {
         session: inout RESPSession
     ) async throws -> RESPCommandExecutor.Response? {
         guard words.count == 2, session.isAuthenticated, words[0].uppercasedName == "SET" else {
+            // Grown as the bytes arrive: the length announced is not yet a promise of them.
             var argument = ByteBuffer()
-            argument.reserveCapacity(length)
             while case .argumentBytes(var bytes) = try await parts.next() {
                 argument.writeBuffer(&bytes)
             }

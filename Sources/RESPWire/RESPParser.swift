@@ -74,8 +74,9 @@ public struct RESPParser: Sendable {
         case argumentEnd
     }
 
-    /// The parser's limits.
-    public let limits: Limits
+    /// The parser's limits; they may change between calls (a server raises them once its
+    /// client has authenticated), and apply to what is read from then on.
+    public var limits: Limits
     /// What the parser accepts.
     public let mode: Mode
     private var open: [Partial] = []

@@ -29,19 +29,47 @@ public struct RESPCommandDecoder: NIOSingleStepByteToMessageDecoder {
 
     private var parser: RESPParser
     private let threshold: Int
+    private let limits: RESPParser.Limits
+    private let limitsBeforeAuthentication: RESPParser.Limits
+    private let isAuthenticated: @Sendable () -> Bool
+    private let decoded: @Sendable (RESPParser.CommandPart) -> Void
 
     /// Creates a decoder of commands within `limits` that streams last arguments of
-    /// `threshold` bytes or more.
-    public init(limits: RESPParser.Limits = .default, streamingFrom threshold: Int) {
+    /// `threshold` bytes or more. Until `isAuthenticated` returns true, the (smaller)
+    /// `limitsBeforeAuthentication` apply instead, so that a client that has not
+    /// authenticated cannot make the server hold much (Redis allows such a client 10
+    /// arguments of 16 KiB). `decoded` sees each part as it is passed on, before the next
+    /// is read: a server that pipelines reads tells from it that an `AUTH` is on its way.
+    public init(
+        limits: RESPParser.Limits = .default,
+        streamingFrom threshold: Int,
+        limitsBeforeAuthentication: RESPParser.Limits? = nil,
+        isAuthenticated: @escaping @Sendable () -> Bool = { true },
+        decoded: @escaping @Sendable (RESPParser.CommandPart) -> Void = { _ in }
+    ) {
         self.parser = RESPParser(mode: .commands, limits: limits)
         self.threshold = threshold
+        self.limits = limits
+        self.limitsBeforeAuthentication = limitsBeforeAuthentication ?? limits
+        self.isAuthenticated = isAuthenticated
+        self.decoded = decoded
     }
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> RESPParser.CommandPart? {
-        try self.parser.nextCommandPart(from: &buffer, streamingFrom: self.threshold)
+        let authenticated = self.isAuthenticated()
+        self.parser.limits = authenticated ? self.limits : self.limitsBeforeAuthentication
+        do {
+            let part = try self.parser.nextCommandPart(from: &buffer, streamingFrom: self.threshold)
+            part.map(self.decoded)
+            return part
+        } catch {
+            // Redis's words for a length refused only because the client has not authenticated.
+            guard !authenticated, error.code == .invalidLength, error.message.hasPrefix("invalid ") else { throw error }
+            throw RESPError(.invalidLength, "unauthenticated " + error.message.dropFirst("invalid ".count))
+        }
     }
 
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> RESPParser.CommandPart? {
-        try self.parser.nextCommandPart(from: &buffer, streamingFrom: self.threshold)
+        try self.decode(buffer: &buffer)
     }
 }

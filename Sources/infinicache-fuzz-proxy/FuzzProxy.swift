@@ -89,7 +89,8 @@ private func exercise(_ bytes: UnsafeRawBufferPointer) {
     precondition(cache.nodes.allSatisfy { $0.store.usedBytes <= nodeCapacity }, "a node holds more than its cap")
 }
 
-/// A starting corpus: one input per request a client sends, and one whole write and read.
+/// A starting corpus: one input per request a client sends, a whole write and read, an
+/// expiring write read by range, and a scan and a flush.
 /// The chunks of a write carry version 1, the version a fresh proxy gives its first write.
 private func writeSeeds(to directory: String) throws {
     let key = ByteBuffer(string: "seed")
@@ -100,6 +101,15 @@ private func writeSeeds(to directory: String) throws {
         Frame(.putChunk, key: key, chunkIndex: UInt8(index), k: 2, r: 1, objectLength: 8, objectVersion: 1,
               payload: ByteBuffer(bytes: [UInt8](repeating: UInt8(index), count: 4)))
     }
+    var expiry = maxChunkLength
+    ObjectExpiry.after(milliseconds: 60_000).write(to: &expiry)
+    let expiring = Frame(.putObject, key: key, k: 2, r: 1, objectLength: 8, payload: expiry)
+    var range = ByteBuffer()
+    range.writeMultipleIntegers(UInt64(2), UInt64(4), endianness: .little)
+    var persist = ByteBuffer()
+    ObjectExpiry.never.write(to: &persist)
+    var scan = ByteBuffer()
+    scan.writeMultipleIntegers(UInt64(0), UInt32(10), endianness: .little)
     let seeds: [String: [Frame]] = [
         "write-and-read": [announce] + chunks + [Frame(.getObject, key: key)],
         "put-object": [announce],
@@ -107,6 +117,8 @@ private func writeSeeds(to directory: String) throws {
         "stat-object": [Frame(.statObject, key: key)],
         "delete": [Frame(.delete, key: key)],
         "stats": [Frame(.stats)],
+        "expiring-write-and-range-read": [expiring] + chunks + [Frame(.getObject, key: key, payload: range), Frame(.expire, key: key, payload: persist)],
+        "scan-and-flush": [announce] + chunks + [Frame(.scan, payload: scan), Frame(.flush)],
     ]
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     for (name, frames) in seeds {

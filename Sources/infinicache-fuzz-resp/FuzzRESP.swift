@@ -9,8 +9,11 @@ import RESPWire
 private let fuzzLimits = RESPParser.Limits(maximumBulkLength: 256, maximumAggregateLength: 16, maximumDepth: 4, maximumLineLength: 64)
 
 /// Parses `bytes` in both modes, fed in two parts split where the first byte says, and
-/// checks that every value parsed re-encodes to something the parser reads back the same.
+/// checks that every value parsed re-encodes to something the parser reads back the same;
+/// then reads them as command parts, streaming last arguments of 8 bytes or more, and
+/// checks that each streamed argument's parts add up to its length.
 private func parseStream(_ bytes: UnsafeRawBufferPointer) {
+    readCommandParts(bytes)
     for mode in [RESPParser.Mode.values, .commands] {
         var parser = RESPParser(mode: mode, limits: fuzzLimits)
         let split = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
@@ -28,6 +31,35 @@ private func parseStream(_ bytes: UnsafeRawBufferPointer) {
                     precondition(decoded == value, "RESP3 did not round-trip \(value)")
                 }
             }
+        }
+    }
+}
+
+private func readCommandParts(_ bytes: UnsafeRawBufferPointer) {
+    var parser = RESPParser(mode: .commands, limits: fuzzLimits)
+    let split = bytes.isEmpty ? 0 : Int(bytes[0]) % (bytes.count + 1)
+    var streamed: (announced: Int, received: Int)?
+    var buffer = ByteBuffer()
+    for part in [bytes[..<split], bytes[split...]] {
+        buffer.writeBytes(part)
+        do {
+            while let step = try parser.nextCommandPart(from: &buffer, streamingFrom: 8) {
+                switch step {
+                case .streamedCommand(_, let length):
+                    precondition(streamed == nil && length >= 8 && length <= fuzzLimits.maximumBulkLength)
+                    streamed = (length, 0)
+                case .argumentBytes(let bytes):
+                    streamed!.received += bytes.readableBytes
+                    precondition(streamed!.received <= streamed!.announced)
+                case .argumentEnd:
+                    precondition(streamed!.received == streamed!.announced)
+                    streamed = nil
+                case .command:
+                    precondition(streamed == nil)
+                }
+            }
+        } catch {
+            return
         }
     }
 }

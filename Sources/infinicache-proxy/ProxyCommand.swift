@@ -59,7 +59,10 @@ struct ProxyCommand: AsyncParsableCommand {
         let metricsPort = application.metrics.map { " metrics-port=\($0.port)" } ?? ""
         FileHandle.standardOutput.write(Data("ready client-port=\(application.server.clientPort) node-port=\(application.server.nodePort)\(respPort)\(metricsPort)\n".utf8))
         logger.info("proxy listening", metadata: ["clients": "\(self.host):\(application.server.clientPort)", "nodes": "\(self.host):\(application.server.nodePort)", "functions": "\(self.functions.functions)"])
-        let group = ServiceGroup(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var configuration = ServiceGroupConfiguration(services: application.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Whatever a service waits for, SIGTERM ends the process within half a minute.
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 

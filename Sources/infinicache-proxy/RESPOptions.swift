@@ -24,6 +24,18 @@ struct RESPOptions: ParsableArguments {
     @Option(help: "Longest value or key a RESP client may send, in MiB (Redis's proto-max-bulk-len).")
     var respMaxBulkMib = 512
 
+    func validate() throws {
+        guard (1...4095).contains(self.respMaxBulkMib) else {
+            throw ValidationError("--resp-max-bulk-mib must be from 1 to 4095 (a value is one buffer of at most 4 GiB)")
+        }
+        guard (4...(16 << 10)).contains(self.respChunkKib) else {
+            throw ValidationError("--resp-chunk-kib must be from 4 to 16384")
+        }
+        guard (1...255).contains(self.respDataChunks), (0...254).contains(self.respParityChunks), self.respDataChunks + self.respParityChunks <= 255 else {
+            throw ValidationError("--resp-data-chunks and --resp-parity-chunks must be at least 1 and 0, and at most 255 together")
+        }
+    }
+
     /// Starts the endpoint, serving through `responder` (the proxy, or its serverless
     /// lifecycle's responder); nil without `--resp-port`. Connections must `AUTH` with
     /// `password` when one is given (the proxy's client token).

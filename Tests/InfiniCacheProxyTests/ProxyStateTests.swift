@@ -155,6 +155,36 @@ struct ProxyStateTests {
         #expect(Set(late.evicted.map(\.version)) == [pending.id, next.record.id])
     }
 
+    @Test("an upload whose chunks keep arriving outlives the timeout; one that stops does not")
+    func progressMovesTheDeadline() throws {
+        var state = self.state(nodes: 3, uploadTimeout: .seconds(2))
+        let slow = try state.beginUpload(key: ByteBuffer(string: "slow"), layout: self.layout(10), now: self.start).get().record
+        let stalled = try state.beginUpload(key: ByteBuffer(string: "stalled"), layout: self.layout(10), now: self.start).get().record
+        #expect(state.chunkStored(slow.id, stripe: 0, chunk: 0, now: self.start + .seconds(1)) == [])
+        #expect(state.chunkStored(slow.id, stripe: 0, chunk: 1, now: self.start + .milliseconds(2500)) == [])
+        let dropped = state.expireUploads(now: self.start + .milliseconds(3500))
+        #expect(Set(dropped.map(\.version)) == [stalled.id], "the slow upload's last chunk moved its deadline to 4.5 s")
+        #expect(state.chunkStored(slow.id, stripe: 0, chunk: 2, now: self.start + .seconds(4)) == [])
+        #expect(state.record(for: ByteBuffer(string: "slow"))?.version == slow.version)
+    }
+
+    @Test("a version that keeps the replaced one's expiry does not inherit a time already passed")
+    func keepNeverInheritsThePast() throws {
+        var state = self.state(nodes: 3)
+        let key = ByteBuffer(string: "k")
+        for (expiresAt, wallClock, kept) in [(Int64(5_000), Int64(4_000), Int64?(5_000)), (5_000, 6_000, nil)] {
+            let first = try state.beginUpload(key: key, layout: self.layout(10), expiry: .at(millisecondsSinceEpoch: expiresAt), now: self.start).get().record
+            for chunk in 0..<3 {
+                _ = state.chunkStored(first.id, stripe: 0, chunk: chunk)
+            }
+            let second = try state.beginUpload(key: key, layout: self.layout(10), expiry: .keep, now: self.start).get().record
+            for chunk in 0..<3 {
+                _ = state.chunkStored(second.id, stripe: 0, chunk: chunk, wallClock: wallClock)
+            }
+            #expect(state.record(for: key)?.expiresAt == kept)
+        }
+    }
+
     @Test("a reader that finds the object lost removes it, once")
     func lost() throws {
         var state = self.state(nodes: 3)

@@ -1,4 +1,5 @@
 import ChunkWire
+import InfiniCacheClient
 @testable import InfiniCacheRESP
 import NIOCore
 import RESPWire
@@ -43,5 +44,14 @@ struct ExpiryArgumentsTests {
     ] as [(Int64, Int64, Int, Range<Int>?)])
     func getrangeClamping(start: Int64, end: Int64, length: Int, expected: Range<Int>?) {
         #expect(RESPCommandExecutor.clampedRange(start: start, end: end, length: length) == expected)
+    }
+
+    @Test("EXPIRE's NX, XX, GT and LT must all hold, as Redis checks them", arguments: [
+        (["XX", "GT"], TimeToLive.milliseconds(5_000), Int64(1_000), false), (["XX", "GT"], .milliseconds(5_000), 9_000, true),
+        (["XX", "LT"], .forever, 1_000, false), (["LT"], .forever, 1_000, true), (["GT"], .forever, 1_000, false),
+        (["NX"], .forever, 1, true), (["NX"], .milliseconds(1), 1, false), (["XX"], .forever, 1, false),
+    ] as [([String], TimeToLive, Int64, Bool)])
+    func expireConditions(options: [String], current: TimeToLive, newLeft: Int64, holds: Bool) {
+        #expect(RESPCommandExecutor.expiryConditionsHold(Set(options), current: current, newLeft: newLeft) == holds)
     }
 }

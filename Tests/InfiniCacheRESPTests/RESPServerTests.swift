@@ -1,8 +1,10 @@
 import InfiniCacheClient
 import InfiniCacheRESP
 import InfiniCacheTesting
+import Logging
 import NIOCore
 import RESPWire
+import ServiceLifecycle
 import TestSupport
 import Testing
 
@@ -135,8 +137,6 @@ struct RESPServerTests {
             let echo = RESPEncoder().encode(.array([.bulkString("ECHO"), .bulkString(value)]))
             let peer = try await RawPeer.connect(port: port)
             let replies = try await peer.channel.executeThenClose { inbound, outbound in
-                // Unauthenticated: the value is read and dropped, then NOAUTH.
-                try await outbound.write(set)
                 try await outbound.write(commands([["AUTH", "pw"]]))
                 var rest = set
                 while rest.readableBytes > 0 {
@@ -144,21 +144,76 @@ struct RESPServerTests {
                 }
                 try await outbound.write(echo)
                 try await outbound.write(commands([["GET", "big"]]))
+                return try await Self.read(4, from: inbound)
+            }
+            #expect(replies == [.ok, .ok, .bulkString(value), .bulkString(value)])
+        }
+    }
+
+    @Test("before AUTH, a client may send 10 arguments of 16 KiB, as Redis allows; after it, the full limits")
+    func limitsBeforeAuthentication() async throws {
+        try await self.withEndpoint(password: "pw") { port in
+            let big = ByteBuffer(repeating: 1, count: 20_000)
+            let set = RESPEncoder().encode(.array([.bulkString("SET"), .bulkString("k"), .bulkString(big)]))
+            let (refused, closed) = try await exchange(port: port, set, replies: 2)
+            #expect(refused == [.error("ERR Protocol error: unauthenticated bulk length")])
+            #expect(closed)
+            let many = commands([(0..<11).map { "w\($0)" }])
+            let (tooMany, _) = try await exchange(port: port, many, replies: 2)
+            #expect(tooMany == [.error("ERR Protocol error: unauthenticated multibulk length")])
+            var authenticated = commands([["AUTH", "pw"]])
+            authenticated.writeImmutableBuffer(set)
+            authenticated.writeImmutableBuffer(commands([["STRLEN", "k"]]))
+            let (replies, _) = try await exchange(port: port, authenticated, replies: 3)
+            #expect(replies == [.ok, .ok, .integer(20_000)])
+        }
+    }
+
+    @Test("a graceful shutdown closes idle connections and ends the server")
+    func gracefulShutdown() async throws {
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2))
+        let server = try await RESPServer.start(client: cluster.client)
+        let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        let peer = try await RawPeer.connect(port: server.port)
+        let (answered, signal) = AsyncStream<Void>.makeStream()
+        let closed = Task {
+            try await peer.channel.executeThenClose { inbound, outbound in
+                try await outbound.write(commands([["PING"]]))
                 var parser = RESPParser()
                 var buffer = ByteBuffer()
                 var replies: [RESPValue] = []
+                // Read until the server closes the connection.
                 for try await part in inbound {
                     buffer.writeImmutableBuffer(part)
                     while let reply = try parser.next(from: &buffer) {
                         replies.append(reply)
+                        signal.finish()
                     }
-                    if replies.count == 5 { break }
                 }
                 return replies
             }
-            #expect(replies.count == 5)
-            #expect(replies.first == .error("NOAUTH Authentication required."))
-            #expect(Array(replies.dropFirst()) == [.ok, .ok, .bulkString(value), .bulkString(value)])
         }
+        // The PING is answered before the shutdown begins: the connection is open and idle.
+        for await _ in answered {}
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await closed.value == [.simpleString("PONG")])
+        await cluster.stop()
+    }
+
+    /// Replies from `inbound` until `count` have arrived or the connection closes.
+    private static func read(_ count: Int, from inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> [RESPValue] {
+        var parser = RESPParser()
+        var buffer = ByteBuffer()
+        var replies: [RESPValue] = []
+        for try await part in inbound {
+            buffer.writeImmutableBuffer(part)
+            while let reply = try parser.next(from: &buffer) {
+                replies.append(reply)
+            }
+            if replies.count >= count { break }
+        }
+        return replies
     }
 }

@@ -6,6 +6,7 @@ RESP endpoint.
 usage: metrics.py METRICS_PORT RESP_PORT  (exit status 1 on any problem)
 """
 import sys
+import time
 import urllib.request
 
 import redis
@@ -42,6 +43,8 @@ for index in range(10):
     client.get(f"metrics:{index}")
 client.get("metrics:missing")
 client.set("metrics:short", b"v", px=1)
+# The proxy sweeps expired objects every 100 ms: by now the short-lived one is gone.
+time.sleep(0.5)
 kinds, after = scrape()
 
 expected_kinds = {
@@ -91,6 +94,8 @@ if not moved("infinicache_proxy_received_bytes_total") >= 10 * 1000:
     problems.append("received bytes did not count the values written")
 if not moved("infinicache_proxy_sent_bytes_total") >= 10 * 1000:
     problems.append("sent bytes did not count the values read")
+if not moved("infinicache_proxy_expirations_total") >= 1:
+    problems.append("the expired object was not counted")
 if not value(after, "infinicache_lifecycle_invocations_total") >= 12:
     problems.append("lifecycle invocations were not counted")
 if not value(after, "infinicache_lifecycle_bill_dollars") > 0:
