@@ -30,7 +30,7 @@ extension InfiniCacheClient {
     public func get(_ key: ByteBuffer) async throws -> ByteBuffer? {
         try await self.withTimeout("get") {
             let destination = ObjectBuffer()
-            let found = try await self.read(try self.checkedKey(key)) { layout in
+            let found = try await self.read(try self.checkedKey(key)) { layout, _ in
                 guard layout.objectLength <= Int(UInt32.max) else {
                     throw InfiniCacheError(.rejected, "an object of \(layout.objectLength) bytes does not fit one ByteBuffer (4 GiB); read it with stream(_:)")
                 }
@@ -58,7 +58,7 @@ extension InfiniCacheClient {
         return try await self.withTimeout("get") {
             let destination = ObjectBuffer()
             var wanted = 0..<0
-            let found = try await self.read(key, byteRange: range) { layout in
+            let found = try await self.read(key, byteRange: range) { layout, _ in
                 wanted = range.clamped(to: 0..<layout.objectLength)
                 destination.allocate(wanted.count)
             } stripe: { stripe, chunks, codec in
@@ -76,88 +76,101 @@ extension InfiniCacheClient {
     /// ``InfiniCacheError`` with code `notFound` if the key is not cached. A large object is
     /// yielded stripe by stripe while later stripes are still in flight.
     public func stream(_ key: String) -> ObjectStream {
-        self.streamingRead(ByteBuffer(string: key)) { _ in }
-    }
-
-    /// The object stored under the key made of `key`'s bytes, with its length, once its
-    /// first stripe has arrived (nil if it is not cached); its bytes follow in `parts`,
-    /// stripe by stripe, as ``stream(_:)-(String)`` yields them. For writing an object on
-    /// as it arrives where its length must go first (a RESP bulk reply, an HTTP body).
-    ///
-    /// - Throws: ``InfiniCacheError``: `rejected` for a key outside the limits, `timedOut`
-    ///   if the first stripe takes longer than ``ClientConfiguration/timeout``, and the
-    ///   errors of the read before then (later ones end `parts`).
-    public func openStream(_ key: ByteBuffer) async throws -> SizedObjectStream? {
-        let (lengths, announce) = AsyncThrowingStream<Int?, any Error>.makeStream()
-        let parts = self.streamingRead(try self.checkedKey(key)) { length in
-            announce.yield(with: length)
-            announce.finish()
-        }
-        let length = try await self.withTimeout("get") {
-            for try await length in lengths {
-                return length
-            }
-            throw InfiniCacheError(.protocolError, "the read of \(String(buffer: key)) ended before the object's first stripe")
-        }
-        return length.map { SizedObjectStream(length: $0, parts: parts) }
-    }
-
-    /// Reads `key` stripe by stripe into a stream; `announce` gets the object's length
-    /// first, or nil if it is not cached (the stream then throws `notFound`), or the
-    /// error that ended the read; later calls repeat what the read ended with.
-    private func streamingRead(_ key: ByteBuffer, announce: @escaping @Sendable (Result<Int?, any Error>) -> Void) -> ObjectStream {
         ObjectStream.produced { continuation in
             let found: Bool
             do {
                 let reorder = StripeReorder(continuation: continuation)
-                found = try await self.read(try self.checkedKey(key)) { layout in
-                    announce(.success(layout.objectLength))
+                found = try await self.read(try self.checkedKey(key)) { _, _ in
                 } stripe: { stripe, chunks, codec in
-                    let data = chunks.filter { $0.index < stripe.dataChunkCount }.sorted { $0.index < $1.index }
-                    guard data.count < stripe.dataChunkCount else {
-                        reorder.add(data.map { $0.bytes.getSlice(at: $0.bytes.readerIndex, length: stripe.payloadLength(ofDataChunk: $0.index))! }, index: stripe.index)
-                        return
-                    }
-                    var bytes = ByteBuffer()
-                    try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: stripe.length) { target in
-                        try codec.reassembleStripe(chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: target[0..<stripe.length]))
-                        return stripe.length
-                    }
-                    reorder.add([bytes], index: stripe.index)
+                    reorder.add(try Self.bytes(of: stripe, from: chunks, codec: codec), index: stripe.index)
                 }
             } catch {
-                announce(.failure(Self.translate(error)))
                 throw Self.translate(error)
             }
             guard found else {
-                announce(.success(nil))
-                throw InfiniCacheError(.notFound, "\(String(buffer: key)) is not cached")
+                throw InfiniCacheError(.notFound, "\(key) is not cached")
             }
         }
     }
 
-    /// Reads an object: `begin` gets its layout, then `stripe` is called once per stripe
-    /// with k verified chunks, in arrival order. Returns false if the key is not cached.
+    /// The object stored under the key made of `key`'s bytes, with its length, once its
+    /// first stripe is in (nil if it is not cached); its bytes follow in `parts`, read one
+    /// stripe ahead of whoever takes them, so that a slow consumer (a socket) makes the
+    /// client hold two stripes of the object, not all of it. For writing an object on as it
+    /// arrives where its length must go first (a RESP bulk reply, an HTTP body).
+    ///
+    /// Each stripe is a read of its own, pinned to the version the first one found: if the
+    /// key is overwritten or removed while its stripes are being read, `parts` ends with
+    /// ``InfiniCacheError`` `objectLost` ("the object changed while it was read").
+    ///
+    /// - Throws: ``InfiniCacheError``: `rejected` for a key outside the limits, and the
+    ///   errors of ``get(_:)-(ByteBuffer)`` for the first stripe.
+    public func openStream(_ key: ByteBuffer) async throws -> SizedObjectStream? {
+        let key = try self.checkedKey(key)
+        guard let first = try await self.readStripes(of: key, holding: 0..<1, version: 0) else {
+            return nil
+        }
+        let reader = PacedStripeReader(client: self, key: key, layout: first.layout, version: first.version, first: first.bytes)
+        return SizedObjectStream(length: first.layout.objectLength, parts: ObjectStream(unfolding: reader.next))
+    }
+
+    /// The stripes of `key` holding `byteRange`, as their bytes in order, with the
+    /// object's layout and version; nil if it is not cached (or holds another version
+    /// than a `version` other than 0).
+    func readStripes(of key: ByteBuffer, holding byteRange: Range<Int>, version: UInt32) async throws -> (layout: StripeLayout, version: UInt32, bytes: [ByteBuffer])? {
+        try await self.withTimeout("get") {
+            var described: (layout: StripeLayout, version: UInt32)?
+            var stripes: [Int: [ByteBuffer]] = [:]
+            let found = try await self.read(key, byteRange: byteRange, version: version) { layout, version in
+                described = (layout, version)
+            } stripe: { stripe, chunks, codec in
+                stripes[stripe.index] = try Self.bytes(of: stripe, from: chunks, codec: codec)
+            }
+            guard found, let described else { return nil }
+            return (described.layout, described.version, stripes.keys.sorted().flatMap { stripes[$0]! })
+        }
+    }
+
+    /// A stripe's bytes from k of its chunks: its data chunks themselves (trimmed of
+    /// padding, not copied) when they all came, or one buffer decoded from what came.
+    static func bytes(of stripe: Stripe, from chunks: [IndexedChunk<ByteBuffer>], codec: ReedSolomonCodec) throws -> [ByteBuffer] {
+        let data = chunks.filter { $0.index < stripe.dataChunkCount }.sorted { $0.index < $1.index }
+        guard data.count < stripe.dataChunkCount else {
+            return data.map { $0.bytes.getSlice(at: $0.bytes.readerIndex, length: stripe.payloadLength(ofDataChunk: $0.index))! }
+        }
+        var bytes = ByteBuffer()
+        try bytes.writeWithUnsafeMutableBytes(minimumWritableBytes: stripe.length) { target in
+            try codec.reassembleStripe(chunks, stripe: stripe, into: UnsafeMutableRawBufferPointer(rebasing: target[0..<stripe.length]))
+            return stripe.length
+        }
+        return [bytes]
+    }
+
+    /// Reads an object: `begin` gets its layout and version, then `stripe` is called once
+    /// per stripe with k verified chunks, in arrival order (with `byteRange`, only for the
+    /// stripes holding it). Returns false if the key is not cached, or — when `version` is
+    /// not 0 — holds another version.
     ///
     /// The proxy's responses are gathered where they arrive (see ``ObjectCollector``), so
     /// this task wakes once per decodable stripe rather than once per response. If chunks
     /// arrive corrupt (after the proxy checked them: on the way here) so that a stripe
     /// falls short of k, the same version is read again — up to twice — keeping the
     /// usable chunks, and only the stripes still missing are delivered.
-    private func read(
+    func read(
         _ key: ByteBuffer,
         byteRange: Range<Int>? = nil,
-        begin: (StripeLayout) throws -> Void,
+        version: UInt32 = 0,
+        begin: (StripeLayout, _ version: UInt32) throws -> Void,
         stripe deliver: (Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec) throws -> Void
     ) async throws -> Bool {
         var resumed: StripeGathering?
         var begun = false
         for _ in 0..<3 {
-            var request = Frame(.getObject, key: key)
+            var request = Frame(.getObject, key: key, objectVersion: version)
             if let byteRange {
                 var payload = ByteBuffer()
                 payload.writeMultipleIntegers(UInt64(byteRange.lowerBound), UInt64(byteRange.count), endianness: .little)
-                request = Frame(.getObject, key: key, payload: payload)
+                request = Frame(.getObject, key: key, objectVersion: version, payload: payload)
             }
             if var gathering = resumed {
                 request.objectVersion = gathering.version
@@ -177,9 +190,9 @@ extension InfiniCacheClient {
                     case .notFound:
                         answered = true
                         return false
-                    case .stripe(let layout, let stripe, let chunks, let codec):
+                    case .stripe(let layout, let version, let stripe, let chunks, let codec):
                         if !begun {
-                            try begin(layout)
+                            try begin(layout, version)
                             begun = true
                         }
                         try deliver(stripe, chunks, codec)

@@ -11,7 +11,8 @@ import Synchronization
 final class ObjectCollector: Sendable {
     enum Event: Sendable {
         case notFound
-        case stripe(StripeLayout, Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec)
+        /// k chunks of a stripe of the object version `version`.
+        case stripe(StripeLayout, version: UInt32, Stripe, [IndexedChunk<ByteBuffer>], ReedSolomonCodec)
         /// The proxy's answer ended without k usable chunks of every stripe because some
         /// chunks were corrupt on the way here: read the same version again (the last
         /// event).
@@ -86,7 +87,7 @@ final class ObjectCollector: Sendable {
                 throw InfiniCacheError(.protocolError, "a chunk arrived before the object's description")
             }
             if let (stripe, chunks) = gathering!.add(response) {
-                self.continuation.yield(.stripe(gathering!.layout, stripe, chunks, gathering!.codec))
+                self.continuation.yield(.stripe(gathering!.layout, version: gathering!.version, stripe, chunks, gathering!.codec))
             }
         default:
             throw InfiniCacheError(.protocolError, "getObject was answered with \(response.opcode)")

@@ -82,4 +82,36 @@ struct RangeReadTests {
             #expect(read.map { Array($0.readableBytesView) } == Array(object[range]), "range \(range)")
         }
     }
+
+    @Test("openStream reads a stripe ahead of its consumer, byte for byte, and fails if the object changes meanwhile")
+    func pacedStream() async throws {
+        let (client, counter, _) = try self.cluster()
+        let object = randomBytes(count: 200_000, seed: 5)
+        try await client.put("paced", ByteBuffer(bytes: object))
+        counter.chunkBytes.store(0, ordering: .relaxed)
+        guard let stream = try await client.openStream(ByteBuffer(string: "paced")) else {
+            Issue.record("the object was not found")
+            return
+        }
+        #expect(stream.length == object.count)
+        // Before anything is taken, at most the first two stripes have been read.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(counter.chunkBytes.load(ordering: .relaxed) <= 2 * 4 * 4096)
+        var read: [UInt8] = []
+        for try await part in stream.parts {
+            read += Array(part.readableBytesView)
+        }
+        #expect(read == object)
+        #expect(try await client.openStream(ByteBuffer(string: "missing")) == nil)
+
+        let changing = try #require(try await client.openStream(ByteBuffer(string: "paced")))
+        var iterator = changing.parts.makeAsyncIterator()
+        _ = try await iterator.next()
+        try await client.put("paced", ByteBuffer(string: "replaced"))
+        await #expect {
+            while try await iterator.next() != nil {}
+        } throws: { error in
+            (error as? InfiniCacheError)?.code == .objectLost
+        }
+    }
 }
