@@ -19,10 +19,10 @@ import NIOPosix
 struct RESPSuite {
     let settings: BenchSettings
 
-    /// The endpoint's coding (infinicache-proxy's defaults): 10 + 2, chunks of 1 MiB.
+    /// The endpoint's coding (infinicache-proxy's defaults): 10 + 2, chunks of 512 KiB.
     static let k = 10
     static let r = 2
-    static let chunkLength = 1 << 20
+    static let chunkLength = 512 << 10
 
     func run() async throws -> [BenchRow] {
         let redis = try RedisServer()

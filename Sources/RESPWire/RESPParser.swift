@@ -278,11 +278,7 @@ public struct RESPParser: Sendable {
     /// The text up to CR LF, consumed with it; nil if the CR LF has not arrived.
     private func line(from buffer: inout ByteBuffer) throws(RESPError) -> String? {
         let view = buffer.readableBytesView
-        let searched = view.prefix(self.limits.maximumLineLength + 1)
-        guard let cr = searched.firstIndex(of: UInt8(ascii: "\r")) else {
-            if searched.count > self.limits.maximumLineLength {
-                throw RESPError(.lineTooLong, "a line longer than \(self.limits.maximumLineLength) bytes")
-            }
+        guard let cr = try self.lineEnd(UInt8(ascii: "\r"), in: view, tooLong: "a line longer than \(self.limits.maximumLineLength) bytes") else {
             return nil
         }
         guard cr + 1 < view.endIndex else {
@@ -340,14 +336,26 @@ public struct RESPParser: Sendable {
         return .aggregate(kind, count: Int(count))
     }
 
+    /// Where `end` first occurs within a line's length of the front of `view`; nil if not
+    /// there yet.
+    ///
+    /// - Throws: ``RESPError/Code-swift.struct/lineTooLong`` with `tooLong` once more
+    ///   than a line's length has arrived without it.
+    private func lineEnd(_ end: UInt8, in view: ByteBufferView, tooLong: String) throws(RESPError) -> Int? {
+        let searched = view.prefix(self.limits.maximumLineLength + 1)
+        guard let index = searched.firstIndex(of: end) else {
+            if searched.count > self.limits.maximumLineLength {
+                throw RESPError(.lineTooLong, tooLong)
+            }
+            return nil
+        }
+        return index
+    }
+
     /// An inline command: words separated by spaces, with Redis's double and single quotes.
     private func inlineCommand(from buffer: inout ByteBuffer) throws(RESPError) -> RESPValue? {
         let view = buffer.readableBytesView
-        let searched = view.prefix(self.limits.maximumLineLength + 1)
-        guard let lf = searched.firstIndex(of: UInt8(ascii: "\n")) else {
-            if searched.count > self.limits.maximumLineLength {
-                throw RESPError(.lineTooLong, "too big inline request")
-            }
+        guard let lf = try self.lineEnd(UInt8(ascii: "\n"), in: view, tooLong: "too big inline request") else {
             return nil
         }
         var line = Array(view[view.startIndex..<lf])

@@ -19,7 +19,7 @@ struct RESPOptions: ParsableArguments {
     var respParityChunks = 2
 
     @Option(help: "Longest chunk of objects written through the RESP port, in KiB: a stripe holds k of them.")
-    var respChunkKib = 1024
+    var respChunkKib = 512
 
     @Option(help: "Longest value or key a RESP client may send, in MiB (Redis's proto-max-bulk-len).")
     var respMaxBulkMib = 512
