@@ -24,6 +24,14 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "keyspace",
+            dependencies: [
+                .product(name: "InfiniCacheClient", package: infinicache),
+                .product(name: "InfiniCacheTesting", package: infinicache),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "serverless",
             dependencies: [
                 .product(name: "InfiniCacheTesting", package: infinicache),
