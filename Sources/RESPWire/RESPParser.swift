@@ -20,14 +20,28 @@ public struct RESPParser: Sendable {
         /// The longest line: a simple string, an error, a number or an inline command.
         /// Redis's inline limit: 64 KiB.
         public var maximumLineLength: Int
+        /// In command mode, the most bytes of bulk strings one command may hold while it
+        /// arrives (a last argument streamed in parts is not held, and does not count).
+        /// Redis's `client-query-buffer-limit` default: 1 GiB.
+        public var maximumCommandLength: Int
 
         /// Creates limits; every one must be positive.
-        public init(maximumBulkLength: Int = 512 << 20, maximumAggregateLength: Int = 1 << 20, maximumDepth: Int = 32, maximumLineLength: Int = 64 << 10) {
-            precondition(maximumBulkLength > 0 && maximumAggregateLength > 0 && maximumDepth > 0 && maximumLineLength > 0, "RESP limits must be positive")
+        public init(
+            maximumBulkLength: Int = 512 << 20,
+            maximumAggregateLength: Int = 1 << 20,
+            maximumDepth: Int = 32,
+            maximumLineLength: Int = 64 << 10,
+            maximumCommandLength: Int = 1 << 30
+        ) {
+            precondition(
+                maximumBulkLength > 0 && maximumAggregateLength > 0 && maximumDepth > 0 && maximumLineLength > 0 && maximumCommandLength > 0,
+                "RESP limits must be positive"
+            )
             self.maximumBulkLength = maximumBulkLength
             self.maximumAggregateLength = maximumAggregateLength
             self.maximumDepth = maximumDepth
             self.maximumLineLength = maximumLineLength
+            self.maximumCommandLength = maximumCommandLength
         }
 
         /// Redis's defaults.
@@ -53,6 +67,8 @@ public struct RESPParser: Sendable {
         var kind: AggregateKind
         var remaining: Int
         var elements: [RESPValue]
+        /// Bytes of the bulk strings among `elements`.
+        var bytes = 0
     }
 
     /// What one header line or scalar parsed to.
@@ -98,31 +114,46 @@ public struct RESPParser: Sendable {
     ///   unusable afterwards.
     public mutating func next(from buffer: inout ByteBuffer) throws(RESPError) -> RESPValue? {
         while true {
-            var probe = buffer
-            guard let token = try self.token(from: &probe) else {
-                return nil
+            switch try self.step(from: &buffer) {
+            case .incomplete: return nil
+            case .progress: continue
+            case .complete(let value): return value
             }
-            buffer = probe
-            switch token {
-            case .value(let value):
-                if let complete = self.append(value) {
-                    return complete
-                }
-            case .aggregate(let kind, let count):
-                guard self.open.count < self.limits.maximumDepth else {
-                    throw RESPError(.tooDeep, "aggregates nested deeper than \(self.limits.maximumDepth)")
-                }
-                if count == 0 {
-                    if let complete = self.append(Self.aggregate(kind, [])) {
-                        return complete
-                    }
-                } else {
-                    let elements = kind == .map ? count * 2 : count
-                    var partial = Partial(kind: kind, remaining: elements, elements: [])
-                    partial.elements.reserveCapacity(min(elements, 1024))
-                    self.open.append(partial)
-                }
+        }
+    }
+
+    /// What reading one token did.
+    private enum Step {
+        /// The token has not arrived whole: nothing was consumed.
+        case incomplete
+        /// The token was consumed; the outermost value is not complete yet.
+        case progress
+        /// The token completed the outermost value.
+        case complete(RESPValue)
+    }
+
+    /// Reads one token from the front of `buffer`.
+    private mutating func step(from buffer: inout ByteBuffer) throws(RESPError) -> Step {
+        var probe = buffer
+        guard let token = try self.token(from: &probe) else {
+            return .incomplete
+        }
+        buffer = probe
+        switch token {
+        case .value(let value):
+            return self.append(value).map(Step.complete) ?? .progress
+        case .aggregate(let kind, let count):
+            guard self.open.count < self.limits.maximumDepth else {
+                throw RESPError(.tooDeep, "aggregates nested deeper than \(self.limits.maximumDepth)")
             }
+            if count == 0 {
+                return self.append(Self.aggregate(kind, [])).map(Step.complete) ?? .progress
+            }
+            let elements = kind == .map ? count * 2 : count
+            var partial = Partial(kind: kind, remaining: elements, elements: [])
+            partial.elements.reserveCapacity(min(elements, 1024))
+            self.open.append(partial)
+            return .progress
         }
     }
 
@@ -150,22 +181,29 @@ public struct RESPParser: Sendable {
             self.streamRemaining = nil
             return .argumentEnd
         }
-        if self.open.count == 1, self.open[0].remaining == 1, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "$") {
-            var probe = buffer
-            probe.moveReaderIndex(forwardBy: 1)
-            if let line = try self.line(from: &probe), let length = try? Self.integer(line), length >= threshold, length <= self.limits.maximumBulkLength {
-                buffer = probe
-                self.streamRemaining = Int(length)
-                return .streamedCommand(Self.words(self.open.removeLast().elements), argumentLength: Int(length))
+        while true {
+            // Before each token: is it the header of a large last argument?
+            if self.open.count == 1, self.open[0].remaining == 1, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "$") {
+                var probe = buffer
+                probe.moveReaderIndex(forwardBy: 1)
+                if let line = try self.line(from: &probe), let length = try? Self.integer(line), length >= threshold, length <= self.limits.maximumBulkLength {
+                    buffer = probe
+                    self.streamRemaining = Int(length)
+                    return .streamedCommand(Self.words(self.open.removeLast().elements), argumentLength: Int(length))
+                }
+            }
+            switch try self.step(from: &buffer) {
+            case .incomplete:
+                return nil
+            case .progress:
+                continue
+            case .complete(let command):
+                guard case .array(let elements?) = command else {
+                    return .command([])
+                }
+                return .command(Self.words(elements))
             }
         }
-        guard let command = try self.next(from: &buffer) else {
-            return nil
-        }
-        guard case .array(let elements?) = command else {
-            return .command([])
-        }
-        return .command(Self.words(elements))
     }
 
     /// The bytes of a command's elements, which command mode makes bulk strings.
@@ -181,6 +219,9 @@ public struct RESPParser: Sendable {
     private mutating func append(_ value: RESPValue) -> RESPValue? {
         var value = value
         while let last = self.open.indices.last {
+            if case .bulkString(let bytes?) = value {
+                self.open[last].bytes += bytes.readableBytes
+            }
             self.open[last].elements.append(value)
             self.open[last].remaining -= 1
             guard self.open[last].remaining == 0 else {
@@ -269,7 +310,8 @@ public struct RESPParser: Sendable {
             throw RESPError(.unexpectedType, "expected '$', got \(Self.describe(type))")
         }
         buffer.moveReaderIndex(forwardBy: 1)
-        guard let body = try self.bulk(from: &buffer, allowsNull: false) else {
+        let held = self.open.first?.bytes ?? 0
+        guard let body = try self.bulk(from: &buffer, allowsNull: false, commandBytesLeft: self.limits.maximumCommandLength - held) else {
             return nil
         }
         return .value(.bulkString(body))
@@ -297,12 +339,16 @@ public struct RESPParser: Sendable {
 
     /// A bulk body after its `$`, `!` or `=`: the length line, the bytes and CR LF; nil
     /// (the outer Optional) until all have arrived, `.some(nil)` for RESP2's null.
-    private func bulk(from buffer: inout ByteBuffer, allowsNull: Bool) throws(RESPError) -> ByteBuffer?? {
+    /// In command mode, `commandBytesLeft` is what the command being read may still hold.
+    private func bulk(from buffer: inout ByteBuffer, allowsNull: Bool, commandBytesLeft: Int = .max) throws(RESPError) -> ByteBuffer?? {
         guard let line = try self.line(from: &buffer) else {
             return nil
         }
         guard let length = try? Self.integer(line), length >= -1, length <= Int64(self.limits.maximumBulkLength) else {
             throw RESPError(.invalidLength, "invalid bulk length")
+        }
+        guard length <= Int64(commandBytesLeft) else {
+            throw RESPError(.invalidLength, "a command holding more than \(self.limits.maximumCommandLength) bytes")
         }
         if length == -1 {
             guard allowsNull else {

@@ -33,17 +33,13 @@ private func joined(_ parts: [RESPParser.CommandPart]) -> (argument: String, oth
 
 @Suite("Commands whose last argument streams")
 struct RESPCommandPartTests {
-    @Test("a large last argument arriving in pieces is passed on in parts, then the next command whole", arguments: [1, 3, 7, 100])
+    @Test("a large last argument is passed on in parts as it arrives, then the next command whole", arguments: [1, 3, 7, 100])
     func streamsTheLastArgument(step: Int) throws {
         let text = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$20\r\n0123456789\r\n89abcdef\r\n*1\r\n$4\r\nPING\r\n"
         let (argument, others) = joined(try parts(text, step: step))
-        if step >= text.utf8.count {
-            // Everything arrived at once: nothing is gained by streaming, and nothing is.
-            #expect(others == [.command(["SET", "key", "0123456789\r\n89abcdef"].map { ByteBuffer(string: $0) }), .command([ByteBuffer(string: "PING")])])
-        } else {
-            #expect(argument == "0123456789\r\n89abcdef")
-            #expect(others == [.streamedCommand([ByteBuffer(string: "SET"), ByteBuffer(string: "key")], argumentLength: 20), .argumentEnd, .command([ByteBuffer(string: "PING")])])
-        }
+        // Whether the value arrives in pieces or at once, it is passed on in parts.
+        #expect(argument == "0123456789\r\n89abcdef")
+        #expect(others == [.streamedCommand([ByteBuffer(string: "SET"), ByteBuffer(string: "key")], argumentLength: 20), .argumentEnd, .command([ByteBuffer(string: "PING")])])
     }
 
     @Test("only the last argument streams, and only from the threshold")
@@ -62,5 +58,18 @@ struct RESPCommandPartTests {
         #expect((try? parser.nextCommandPart(from: &buffer, streamingFrom: 8)) == .some(nil))
         buffer.writeString("$17\r\n")
         #expect(throws: RESPError.self) { try parser.nextCommandPart(from: &buffer, streamingFrom: 8) }
+    }
+
+    @Test("a command may hold at most maximumCommandLength bytes while it arrives; a streamed last argument does not count")
+    func commandLength() throws {
+        let limits = RESPParser.Limits(maximumBulkLength: 100, maximumCommandLength: 30)
+        var parser = RESPParser(mode: .commands, limits: limits)
+        var held = ByteBuffer(string: "*4\r\n$3\r\nSET\r\n$20\r\n" + String(repeating: "k", count: 20) + "\r\n$10\r\n")
+        #expect(throws: RESPError.self) {
+            while try parser.nextCommandPart(from: &held, streamingFrom: 1000) != nil {}
+        }
+        var streamingParser = RESPParser(mode: .commands, limits: limits)
+        var streamed = ByteBuffer(string: "*3\r\n$3\r\nSET\r\n$20\r\n" + String(repeating: "k", count: 20) + "\r\n$50\r\n")
+        #expect(try streamingParser.nextCommandPart(from: &streamed, streamingFrom: 40) == .streamedCommand([ByteBuffer(string: "SET"), ByteBuffer(string: String(repeating: "k", count: 20))], argumentLength: 50))
     }
 }
