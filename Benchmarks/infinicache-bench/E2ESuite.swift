@@ -1,4 +1,6 @@
+import Foundation
 import FunctionPlatform
+import InfiniCacheStatistics
 import Histogram
 import InfiniCacheClient
 import NIOCore
@@ -185,7 +187,7 @@ struct E2ESuite {
         for index in 0..<objects {
             try await cache.client.put("fill-\(index)", value)
         }
-        let resident = cache.nodeProcesses.compactMap(Processes.residentBytes(of:)).max() ?? 0
+        let resident = cache.nodeProcesses.compactMap { ProcessMemory.residentBytes(of: $0.processIdentifier) }.max() ?? 0
         let row = BenchRow(suite: "e2e", op: "node-fill", metric: "resident_memory", unit: "MiB", value: Double(resident) / Double(1 << 20), k: 10, r: 2, size: 10 << 20, threads: 1, variant: "cap-\(capacityMiB)MiB")
         return [row.comparedTo(Double(capacityMiB), named: "node-cap")]
     }

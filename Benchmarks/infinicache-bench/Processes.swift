@@ -5,17 +5,6 @@ import NIOPosix
 
 /// What the bench needs to know about child processes (started with `ProcessCluster`).
 enum Processes {
-    /// Resident memory of a process in bytes, from /proc.
-    static func residentBytes(of process: Process) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
-        else {
-            return nil
-        }
-        return kilobytes * 1024
-    }
-
     /// A loopback port that was free a moment ago.
     static func freePort() throws -> Int {
         let channel = try ServerBootstrap(group: NIOSingletons.posixEventLoopGroup).bind(host: "127.0.0.1", port: 0).wait()

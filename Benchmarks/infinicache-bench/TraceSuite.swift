@@ -83,7 +83,7 @@ struct TraceSuite {
             try ReplayPlot.svg(report).write(toFile: plot, atomically: true, encoding: .utf8)
             progress("trace: plot written to \(plot)")
         }
-        return Self.rows(report, peakMemory: peakResidentBytes())
+        return Self.rows(report, peakMemory: ProcessMemory.peakResidentBytes())
     }
 
     static func rows(_ report: ReplayReport, peakMemory: Int?) -> [BenchRow] {
@@ -141,12 +141,3 @@ struct TraceSuite {
     }
 }
 
-/// The process's peak resident memory (VmHWM), in bytes, where /proc tells it.
-func peakResidentBytes() -> Int? {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
-    else {
-        return nil
-    }
-    return line.split(separator: " ").compactMap { Int($0) }.first.map { $0 * 1024 }
-}

@@ -1,3 +1,4 @@
+import Foundation
 public import NIOCore
 
 /// When an object expires, as a `putObject` or `expire` request gives it: 9 bytes on the
@@ -15,6 +16,12 @@ public enum ObjectExpiry: Hashable, Sendable {
     /// A new version keeps the expiry of the version it replaces (Redis's `KEEPTTL`);
     /// only for `putObject`.
     case keep
+
+    /// This machine's real-time clock in milliseconds since the Unix epoch: the unit of
+    /// ``at(millisecondsSinceEpoch:)``, and the proxy's clock by default.
+    public static func systemClockMilliseconds() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
 
     /// Bytes the expiry occupies in a payload.
     public static let encodedLength = 9

@@ -1,17 +1,10 @@
 import ChunkTransport
 import ChunkWire
-import Foundation
 import NIOCore
 
 extension InfiniCacheProxy {
     /// The most keys one `keyList` answer holds, whatever a `scan` asks for.
     static let maximumScanCount = 1000
-
-    /// The system's real-time clock in milliseconds since the Unix epoch: the default
-    /// clock for expiry times.
-    public static func systemWallClock() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
 
     /// Removes up to `limit` objects whose expiry time has passed, soonest first, and
     /// deletes their chunks; returns how many it removed. Uploads past their deadline are

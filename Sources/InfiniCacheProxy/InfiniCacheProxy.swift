@@ -32,7 +32,7 @@ public final class InfiniCacheProxy: FrameResponder {
         uploadTimeout: Duration = .seconds(120),
         objectLimits: ObjectLimits = .default,
         storageCharge: StorageCharge = .standard,
-        wallClock: @escaping @Sendable () -> Int64 = InfiniCacheProxy.systemWallClock,
+        wallClock: @escaping @Sendable () -> Int64 = ObjectExpiry.systemClockMilliseconds,
         logger: Logger = Logger(label: "infinicache.proxy")
     ) {
         self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge))

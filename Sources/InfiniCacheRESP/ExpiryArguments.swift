@@ -83,7 +83,7 @@ struct ExpiryArguments: Equatable, Sendable {
         guard !unit.hasSuffix("AT") else {
             return .at(millisecondsSinceEpoch: milliseconds)
         }
-        guard !RESPCommandExecutor.wallClockMilliseconds().addingReportingOverflow(milliseconds).overflow else { return nil }
+        guard !ObjectExpiry.systemClockMilliseconds().addingReportingOverflow(milliseconds).overflow else { return nil }
         return .after(milliseconds: milliseconds)
     }
 }

@@ -79,7 +79,7 @@ extension RESPCommandExecutor {
             }
             if !options.isEmpty {
                 guard let current = try await executor.client.ttl(words[1]) else { return .integer(0) }
-                let newLeft = unit.hasSuffix("AT") ? milliseconds - Self.wallClockMilliseconds() : milliseconds
+                let newLeft = unit.hasSuffix("AT") ? milliseconds - ObjectExpiry.systemClockMilliseconds() : milliseconds
                 guard Self.expiryConditionsHold(options, current: current, newLeft: newLeft) else { return .integer(0) }
             }
             return .integer(try await executor.client.expire(words[1], expiry) ? 1 : 0)

@@ -25,11 +25,6 @@ extension RESPCommandExecutor {
         },
     ]
 
-    /// Milliseconds since the Unix epoch on this machine's clock.
-    static func wallClockMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
-    }
-
     /// `FLUSHALL [ASYNC | SYNC]`: the chunks are deleted after the reply either way.
     func flush(_ words: [ByteBuffer]) async throws -> RESPValue {
         guard words.count == 1 || (words.count == 2 && ["ASYNC", "SYNC"].contains(words[1].uppercasedName)) else {

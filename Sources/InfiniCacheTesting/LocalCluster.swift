@@ -57,7 +57,7 @@ public final class LocalCluster: Sendable {
         client configuration: ClientConfiguration = ClientConfiguration(),
         respondDelays: [Int: Duration] = [:],
         delayedOpcodes: Set<Opcode>? = nil,
-        wallClock: @escaping @Sendable () -> Int64 = InfiniCacheProxy.systemWallClock
+        wallClock: @escaping @Sendable () -> Int64 = ObjectExpiry.systemClockMilliseconds
     ) async throws -> LocalCluster {
         let logger = Logger(label: "infinicache.cluster")
         let proxy = InfiniCacheProxy(wallClock: wallClock, logger: logger)

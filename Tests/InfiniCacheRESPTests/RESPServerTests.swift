@@ -14,20 +14,31 @@ private func exchange(port: Int, _ bytes: ByteBuffer, replies count: Int) async 
     let peer = try await RawPeer.connect(port: port)
     return try await peer.channel.executeThenClose { inbound, outbound in
         try await outbound.write(bytes)
-        var parser = RESPParser()
-        var buffer = ByteBuffer()
-        var replies: [RESPValue] = []
-        for try await part in inbound {
-            buffer.writeImmutableBuffer(part)
-            while let reply = try parser.next(from: &buffer) {
-                replies.append(reply)
-            }
-            if replies.count >= count {
-                return (replies, false)
-            }
-        }
-        return (replies, true)
+        return try await readReplies(count, from: inbound)
     }
+}
+
+/// Replies from `inbound` until `count` have arrived (`closed` false) or the connection
+/// closes (`closed` true); `received` is called after each reply.
+private func readReplies(
+    _ count: Int,
+    from inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
+    received: () -> Void = {}
+) async throws -> (replies: [RESPValue], closed: Bool) {
+    var parser = RESPParser()
+    var buffer = ByteBuffer()
+    var replies: [RESPValue] = []
+    for try await part in inbound {
+        buffer.writeImmutableBuffer(part)
+        while let reply = try parser.next(from: &buffer) {
+            replies.append(reply)
+            received()
+        }
+        if replies.count >= count {
+            return (replies, false)
+        }
+    }
+    return (replies, true)
 }
 
 private func commands(_ commands: [[String]]) -> ByteBuffer {
@@ -144,7 +155,7 @@ struct RESPServerTests {
                 }
                 try await outbound.write(echo)
                 try await outbound.write(commands([["GET", "big"]]))
-                return try await Self.read(4, from: inbound)
+                return try await readReplies(4, from: inbound).replies
             }
             #expect(replies == [.ok, .ok, .bulkString(value), .bulkString(value)])
         }
@@ -180,18 +191,8 @@ struct RESPServerTests {
         let closed = Task {
             try await peer.channel.executeThenClose { inbound, outbound in
                 try await outbound.write(commands([["PING"]]))
-                var parser = RESPParser()
-                var buffer = ByteBuffer()
-                var replies: [RESPValue] = []
                 // Read until the server closes the connection.
-                for try await part in inbound {
-                    buffer.writeImmutableBuffer(part)
-                    while let reply = try parser.next(from: &buffer) {
-                        replies.append(reply)
-                        signal.finish()
-                    }
-                }
-                return replies
+                return try await readReplies(.max, from: inbound) { signal.finish() }.replies
             }
         }
         // The PING is answered before the shutdown begins: the connection is open and idle.
@@ -200,20 +201,5 @@ struct RESPServerTests {
         try await running.value
         #expect(try await closed.value == [.simpleString("PONG")])
         await cluster.stop()
-    }
-
-    /// Replies from `inbound` until `count` have arrived or the connection closes.
-    private static func read(_ count: Int, from inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> [RESPValue] {
-        var parser = RESPParser()
-        var buffer = ByteBuffer()
-        var replies: [RESPValue] = []
-        for try await part in inbound {
-            buffer.writeImmutableBuffer(part)
-            while let reply = try parser.next(from: &buffer) {
-                replies.append(reply)
-            }
-            if replies.count >= count { break }
-        }
-        return replies
     }
 }
