@@ -84,7 +84,7 @@ let package = Package(
             name: "InfiniCacheProxy",
             dependencies: [
                 "ChunkTransport", "ChunkTransportTCP", "ChunkWire", "ErasureCoding", "InfiniCacheStatistics",
-                nio, logging, serviceLifecycle,
+                nio, nioPosix, logging, serviceLifecycle,
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ]

@@ -7,7 +7,8 @@ public struct EncodedStripe<DataChunk> {
     /// The k data chunks: views into the encoded bytes, except chunks that reach past the
     /// object's end, which are fresh zero-padded copies.
     public let dataChunks: [DataChunk]
-    /// The r parity chunks, each in its own buffer whose bytes start 64-byte aligned.
+    /// The r parity chunks, each in its own buffer whose bytes start 64-byte aligned; under
+    /// replication (k = 1), views of the data chunk's bytes.
     public let parityChunks: [ByteBuffer]
 }
 

@@ -53,7 +53,8 @@ extension ReedSolomonCodec {
     }
 
     /// Encodes the readable bytes of `bytes`: data chunks share its storage, however large
-    /// the object.
+    /// the object. Under replication (k = 1) the parity chunks share it too: each is the
+    /// same view as its stripe's data chunk, and nothing is computed or copied.
     ///
     /// A data chunk is `bytes` with its reader and writer indexes moved to the chunk's
     /// bytes, not a `getSlice` (NIO copies slices that start past the first 16 MiB of a
@@ -64,7 +65,14 @@ extension ReedSolomonCodec {
         maxChunkLength: Int = StripeLayout.defaultMaxChunkLength,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) throws(ErasureCodingError) -> EncodedObject<ByteBuffer> {
-        try self.encodeObject(
+        if self.isReplication {
+            let layout = try self.layout(forObjectLength: bytes.readableBytes, maxChunkLength: maxChunkLength)
+            return EncodedObject(layout: layout, stripes: layout.stripes.map { stripe in
+                let view = bytes.sharingView(of: stripe.objectRange)
+                return EncodedStripe(stripe: stripe, dataChunks: [view], parityChunks: Array(repeating: view, count: self.parityChunkCount))
+            })
+        }
+        return try self.encodeObject(
             length: bytes.readableBytes,
             maxChunkLength: maxChunkLength,
             allocator: allocator,

@@ -4,6 +4,10 @@ internal import CISAL
 /// built on a Cauchy matrix (every k × k submatrix is invertible, so any k of the k + r
 /// chunks recover the stripe) and computed by Intel ISA-L's SIMD kernels.
 ///
+/// With one data chunk (k = 1) the code is replication: every coefficient is 1, so each
+/// of the r parity chunks is a copy of the data chunk (the repetition code, which is the
+/// k = 1 MDS code), and any one chunk is the stripe.
+///
 /// One codec is immutable and `Sendable`: share it across tasks and threads. Decode tables
 /// are cached per erasure pattern in a bounded, thread-safe cache.
 ///
@@ -21,7 +25,8 @@ public final class ReedSolomonCodec: Sendable {
     /// Threads one call may use.
     public let concurrency: CodingConcurrency
 
-    /// The `(k + r) × k` generator matrix, row-major: identity on top, Cauchy rows below.
+    /// The `(k + r) × k` generator matrix, row-major: identity on top, Cauchy rows below
+    /// (all ones when k = 1).
     let generator: [UInt8]
     /// Tables that compute the r parity rows from the k data rows.
     let parityTables: GaloisTables
@@ -46,8 +51,12 @@ public final class ReedSolomonCodec: Sendable {
         self.parityChunkCount = r
         self.concurrency = concurrency
         var generator = [UInt8](repeating: 0, count: (k + r) * k)
-        generator.withUnsafeMutableBufferPointer { matrix in
-            gf_gen_cauchy1_matrix(matrix.baseAddress, Int32(k + r), Int32(k))
+        if k == 1 {
+            generator = [UInt8](repeating: 1, count: 1 + r)
+        } else {
+            generator.withUnsafeMutableBufferPointer { matrix in
+                gf_gen_cauchy1_matrix(matrix.baseAddress, Int32(k + r), Int32(k))
+            }
         }
         self.generator = generator
         self.parityTables = GaloisTables(
@@ -57,6 +66,9 @@ public final class ReedSolomonCodec: Sendable {
         )
         self.decodeCache = DecodeTableCache(capacity: decodeCacheCapacity)
     }
+
+    /// Whether the code is replication (k = 1): every chunk is a copy of the stripe.
+    public var isReplication: Bool { self.dataChunkCount == 1 }
 
     /// k + r: chunks per stripe.
     public var chunksPerStripe: Int { self.dataChunkCount + self.parityChunkCount }

@@ -132,8 +132,12 @@ extension InfiniCacheClient {
     }
 
     /// A stripe's bytes from k of its chunks: its data chunks themselves (trimmed of
-    /// padding, not copied) when they all came, or one buffer decoded from what came.
+    /// padding, not copied) when they all came — or, for a replicated object, whichever
+    /// replica came — or one buffer decoded from what came.
     static func bytes(of stripe: Stripe, from chunks: [IndexedChunk<ByteBuffer>], codec: ReedSolomonCodec) throws -> [ByteBuffer] {
+        if codec.isReplication, let replica = chunks.first {
+            return [replica.bytes.getSlice(at: replica.bytes.readerIndex, length: stripe.length)!]
+        }
         let data = chunks.filter { $0.index < stripe.dataChunkCount }.sorted { $0.index < $1.index }
         guard data.count < stripe.dataChunkCount else {
             return data.map { $0.bytes.getSlice(at: $0.bytes.readerIndex, length: stripe.payloadLength(ofDataChunk: $0.index))! }

@@ -83,14 +83,10 @@ public final class InfiniCacheClient: Sendable {
     /// ``put(_:_:expiry:)-(String,_,_)``.
     public func put(_ key: ByteBuffer, _ value: ByteBuffer, expiry: ObjectExpiry = .never) async throws {
         let key = try self.checkedKey(key)
-        if let violation = self.configuration.objectLimits.violation(
-            objectLength: value.readableBytes, dataChunkCount: self.configuration.dataChunkCount, maxChunkLength: self.configuration.maxChunkLength
-        ) {
-            throw InfiniCacheError(.rejected, violation)
-        }
+        let layout = try self.layout(forObjectLength: value.readableBytes)
         let proxy = self.ring.member(for: key.readableBytesView)
         try await self.withTimeout("put") {
-            try await self.upload(value, key: key, expiry: expiry, proxy: proxy)
+            try await self.upload(value, key: key, layout: layout, expiry: expiry, proxy: proxy)
         }
     }
 
@@ -143,27 +139,44 @@ public final class InfiniCacheClient: Sendable {
         }
     }
 
-    private func upload(_ value: ByteBuffer, key: ByteBuffer, expiry: ObjectExpiry, proxy: Int) async throws {
-        let codec = try self.codec(k: self.configuration.dataChunkCount, r: self.configuration.parityChunkCount)
-        let encoded = try codec.encode(value, maxChunkLength: self.configuration.maxChunkLength)
-        let version = try await self.announce(key: key, length: value.readableBytes, expiry: expiry, proxy: proxy)
+    private func upload(_ value: ByteBuffer, key: ByteBuffer, layout: StripeLayout, expiry: ObjectExpiry, proxy: Int) async throws {
+        let codec = try self.codec(k: layout.dataChunkCount, r: layout.parityChunkCount)
+        let encoded = try codec.encode(value, maxChunkLength: layout.maxChunkLength)
+        let version = try await self.announce(key: key, layout: layout, expiry: expiry, proxy: proxy)
         let frames = encoded.stripes.flatMap {
-            self.chunkFrames(of: $0.chunks, stripe: $0.stripe.index, key: key, objectLength: value.readableBytes, version: version)
+            self.chunkFrames(of: $0.chunks, stripe: $0.stripe.index, key: key, layout: layout, version: version)
         }
         try await self.store(frames, proxy: proxy)
     }
 
-    /// Sends `putObject` for an object of `length` bytes in this client's coding; returns
-    /// the version its chunks must carry.
-    func announce(key: ByteBuffer, length: Int, expiry: ObjectExpiry, proxy: Int) async throws -> UInt32 {
+    /// The layout of an object of `objectLength` bytes in the coding this client's
+    /// ``ClientConfiguration/coding(forObjectLength:)`` chooses for it.
+    ///
+    /// - Throws: ``InfiniCacheError`` with code `rejected` for an object outside the
+    ///   proxies' limits.
+    func layout(forObjectLength objectLength: Int) throws -> StripeLayout {
+        let (k, r) = self.configuration.coding(forObjectLength: objectLength)
+        if let violation = self.configuration.objectLimits.violation(objectLength: objectLength, dataChunkCount: k, maxChunkLength: self.configuration.maxChunkLength) {
+            throw InfiniCacheError(.rejected, violation)
+        }
+        do {
+            return try StripeLayout(objectLength: objectLength, dataChunkCount: k, parityChunkCount: r, maxChunkLength: self.configuration.maxChunkLength)
+        } catch {
+            throw InfiniCacheError(.rejected, "an object of \(objectLength) bytes cannot be striped", cause: error)
+        }
+    }
+
+    /// Sends `putObject` for an object striped as `layout`; returns the version its chunks
+    /// must carry.
+    func announce(key: ByteBuffer, layout: StripeLayout, expiry: ObjectExpiry, proxy: Int) async throws -> UInt32 {
         var payload = ByteBuffer()
-        payload.writeInteger(UInt32(self.configuration.maxChunkLength), endianness: .little)
+        payload.writeInteger(UInt32(layout.maxChunkLength), endianness: .little)
         if expiry != .never {
             expiry.write(to: &payload)
         }
         let request = Frame(
-            .putObject, key: key, k: UInt8(self.configuration.dataChunkCount), r: UInt8(self.configuration.parityChunkCount),
-            objectLength: UInt64(length), payload: payload
+            .putObject, key: key, k: UInt8(layout.dataChunkCount), r: UInt8(layout.parityChunkCount),
+            objectLength: UInt64(layout.objectLength), payload: payload
         )
         let placed = try await self.exchange(request, proxy: proxy)
         guard placed.opcode == .stored else {
@@ -172,13 +185,13 @@ public final class InfiniCacheClient: Sendable {
         return placed.objectVersion
     }
 
-    /// The `putChunk` frames of the chunks of stripe `stripe` of an object of `objectLength` bytes.
-    func chunkFrames(of chunks: [IndexedChunk<ByteBuffer>], stripe: Int, key: ByteBuffer, objectLength: Int, version: UInt32) -> [Frame] {
+    /// The `putChunk` frames of the chunks of stripe `stripe` of an object striped as `layout`.
+    func chunkFrames(of chunks: [IndexedChunk<ByteBuffer>], stripe: Int, key: ByteBuffer, layout: StripeLayout, version: UInt32) -> [Frame] {
         chunks.map { chunk in
             Frame(
                 .putChunk, key: key, stripeIndex: UInt32(stripe), chunkIndex: UInt8(chunk.index),
-                k: UInt8(self.configuration.dataChunkCount), r: UInt8(self.configuration.parityChunkCount),
-                objectLength: UInt64(objectLength), objectVersion: version, payload: chunk.bytes
+                k: UInt8(layout.dataChunkCount), r: UInt8(layout.parityChunkCount),
+                objectLength: UInt64(layout.objectLength), objectVersion: version, payload: chunk.bytes
             )
         }
     }

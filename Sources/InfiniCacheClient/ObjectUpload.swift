@@ -13,19 +13,11 @@ extension InfiniCacheClient {
     ///   and the errors of ``put(_:_:expiry:)-(ByteBuffer,_,_)``'s announcement.
     public func beginUpload(_ key: ByteBuffer, length: Int, expiry: ObjectExpiry = .never) async throws -> ObjectUpload {
         let key = try self.checkedKey(key)
-        if let violation = self.configuration.objectLimits.violation(
-            objectLength: length, dataChunkCount: self.configuration.dataChunkCount, maxChunkLength: self.configuration.maxChunkLength
-        ) {
-            throw InfiniCacheError(.rejected, violation)
-        }
-        let codec = try self.codec(k: self.configuration.dataChunkCount, r: self.configuration.parityChunkCount)
-        let layout = try StripeLayout(
-            objectLength: length, dataChunkCount: self.configuration.dataChunkCount, parityChunkCount: self.configuration.parityChunkCount,
-            maxChunkLength: self.configuration.maxChunkLength
-        )
+        let layout = try self.layout(forObjectLength: length)
+        let codec = try self.codec(k: layout.dataChunkCount, r: layout.parityChunkCount)
         let proxy = self.proxy(for: key)
         let version = try await self.withTimeout("put") {
-            try await self.announce(key: key, length: length, expiry: expiry, proxy: proxy)
+            try await self.announce(key: key, layout: layout, expiry: expiry, proxy: proxy)
         }
         return ObjectUpload(client: self, key: key, layout: layout, codec: codec, version: version, proxy: proxy)
     }
@@ -104,7 +96,7 @@ public final class ObjectUpload {
         // A stripe coded on its own has the chunks it has as part of the object: the same
         // length, so the same chunk length and parity.
         let chunks = try self.codec.encode(self.pending, maxChunkLength: self.layout.maxChunkLength).stripes[0].chunks
-        let frames = self.client.chunkFrames(of: chunks, stripe: self.stripe, key: self.key, objectLength: self.layout.objectLength, version: self.version)
+        let frames = self.client.chunkFrames(of: chunks, stripe: self.stripe, key: self.key, layout: self.layout, version: self.version)
         try await self.sending?.value
         let (client, proxy) = (self.client, self.proxy)
         self.sending = Task {

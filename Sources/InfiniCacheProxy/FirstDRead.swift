@@ -1,6 +1,7 @@
 import ChunkTransport
 import ChunkWire
 import NIOCore
+import NIOPosix
 import Synchronization
 
 /// One first-d read at the proxy, driven by the nodes' responses where they arrive, with
@@ -11,6 +12,10 @@ import Synchronization
 /// and the next ones while the reader's connection can take more (its `OutputGate`). The
 /// decisions are a ``FirstDReadStateMachine``'s; this class sends the fetches and carries
 /// out each decision after releasing its lock.
+///
+/// A read of a replicated object (k = 1) with a hedge delay is hedged: it asks one replica
+/// (chosen at random, to spread the load), and another each time the delay passes without
+/// an answer, or at once when one fails.
 final class FirstDRead: Sendable {
     typealias Outcome = FirstDReadStateMachine.Outcome
 
@@ -22,20 +27,28 @@ final class FirstDRead: Sendable {
     private let state: Mutex<FirstDReadStateMachine>
     /// The way to each node, set by ``start(transports:)``.
     private let transports = Mutex<[NodeID: any FrameTransport]>([:])
+    /// The chunks of each stripe asked first.
+    private let initialFetches: [Int]
+    private let hedgeDelay: Duration?
+    /// The next hedge, while one is scheduled.
+    private let hedge = Mutex<Scheduled<Void>?>(nil)
 
     /// Prepares the read of `stripes` of `record` for `replies`; `onOutcome` is called
-    /// once with how it ended, after the last chunk was handed to `replies`.
-    init(record: ObjectRecord, stripes: Range<Int>, replies: ReplySink, onOutcome: @escaping @Sendable (Outcome) -> Void) {
+    /// once with how it ended, after the last chunk was handed to `replies`. A replicated
+    /// object is read hedged when `hedgeDelay` is given.
+    init(record: ObjectRecord, stripes: Range<Int>, replies: ReplySink, hedgeDelay: Duration?, onOutcome: @escaping @Sendable (Outcome) -> Void) {
         self.record = record
         self.firstStripe = stripes.lowerBound
         self.replies = replies
         self.onOutcome = onOutcome
-        self.state = Mutex(
-            FirstDReadStateMachine(
-                k: record.k, r: record.r, version: record.version, objectLength: record.objectLength,
-                chunkLengths: Array(record.chunkLengths[stripes]), firstStripe: stripes.lowerBound
-            )
+        let machine = FirstDReadStateMachine(
+            k: record.k, r: record.r, version: record.version, objectLength: record.objectLength,
+            chunkLengths: Array(record.chunkLengths[stripes]), firstStripe: stripes.lowerBound,
+            hedged: hedgeDelay != nil, firstReplica: Int.random(in: 0...record.r)
         )
+        self.initialFetches = machine.initialFetches
+        self.hedgeDelay = machine.isHedged ? hedgeDelay : nil
+        self.state = Mutex(machine)
     }
 
     /// Asks every node of every stripe for its chunk (`transports` gives the way to each
@@ -59,27 +72,50 @@ final class FirstDRead: Sendable {
             self.fetch(round)
             stripes = self.state.withLock { $0.continueFetching() }
         }
+        self.scheduleHedge()
         // An outcome decided while this round went out was held back: report it now.
         self.perform(FirstDReadStateMachine.Action(post: true))
     }
 
-    /// Fetches the read's `stripes` (numbered from the read's first stripe).
-    private func fetch(_ stripes: Range<Int>) {
-        let transports = self.transports.withLock { $0 }
-        for stripe in stripes {
-            for (chunk, node) in self.record.placement[self.firstStripe + stripe].enumerated() {
-                guard let transport = transports[node] else {
-                    self.arrive(stripe: stripe, chunk: chunk, .failure(TransportError(.connectionClosed, "node \(node) is gone")))
-                    continue
-                }
-                let fetch = Frame(.getChunk, key: self.record.key, stripeIndex: UInt32(self.firstStripe + stripe), chunkIndex: UInt8(chunk), objectVersion: self.record.version, payloadChecksum: 0)
-                let pending = transport.send(fetch) { result in
-                    self.arrive(stripe: stripe, chunk: chunk, result)
-                }
-                if self.state.withLock({ $0.sent(stripe: stripe, chunk: chunk, as: pending) }) {
-                    pending.cancel()
+    /// Asks for spare replicas after the hedge delay (if the read is hedged, and no hedge
+    /// is scheduled yet), on the event loop of the thread that asks, if it runs one.
+    private func scheduleHedge() {
+        guard let delay = self.hedgeDelay else { return }
+        self.hedge.withLock { hedge in
+            guard hedge == nil else { return }
+            hedge = NIOSingletons.posixEventLoopGroup.any().scheduleTask(in: TimeAmount(delay)) {
+                self.hedge.withLock { $0 = nil }
+                let (action, again) = self.state.withLock { $0.hedgeDue() }
+                self.perform(action)
+                if again {
+                    self.scheduleHedge()
                 }
             }
+        }
+    }
+
+    /// Fetches the read's `stripes` (numbered from the read's first stripe).
+    private func fetch(_ stripes: Range<Int>) {
+        for stripe in stripes {
+            for chunk in self.initialFetches {
+                self.fetch(stripe: stripe, chunk: chunk)
+            }
+        }
+    }
+
+    /// Asks the node holding chunk `chunk` of the read's stripe `stripe` for it.
+    private func fetch(stripe: Int, chunk: Int) {
+        let node = self.record.placement[self.firstStripe + stripe][chunk]
+        guard let transport = self.transports.withLock({ $0[node] }) else {
+            self.arrive(stripe: stripe, chunk: chunk, .failure(TransportError(.connectionClosed, "node \(node) is gone")))
+            return
+        }
+        let fetch = Frame(.getChunk, key: self.record.key, stripeIndex: UInt32(self.firstStripe + stripe), chunkIndex: UInt8(chunk), objectVersion: self.record.version, payloadChecksum: 0)
+        let pending = transport.send(fetch) { result in
+            self.arrive(stripe: stripe, chunk: chunk, result)
+        }
+        if self.state.withLock({ $0.sent(stripe: stripe, chunk: chunk, as: pending) }) {
+            pending.cancel()
         }
     }
 
@@ -90,6 +126,9 @@ final class FirstDRead: Sendable {
     private func perform(_ action: FirstDReadStateMachine.Action) {
         for pending in action.cancel {
             pending.cancel()
+        }
+        for spare in action.ask {
+            self.fetch(stripe: spare.stripe, chunk: spare.chunk)
         }
         if action.fetchMore {
             self.replies.output.whenOpen { self.fetchMore() }
@@ -106,6 +145,7 @@ final class FirstDRead: Sendable {
                     self.replies.post(item.frame, final: item.final)
                 }
             case .report(let outcome):
+                self.hedge.withLock { $0.take() }?.cancel()
                 self.onOutcome(outcome)
                 return
             }

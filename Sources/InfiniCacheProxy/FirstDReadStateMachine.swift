@@ -19,6 +19,10 @@ import NIOCore
 /// than a few stripes of it. One caller at a time sends fetches, and one that asks while
 /// another is sending leaves the work to it: answers that arrive inside `send` never nest
 /// another round of fetches.
+///
+/// A hedged read (of a replicated object, k = 1) asks one replica of each stripe first,
+/// and another when that one fails, or when the hedge delay passes without an answer
+/// (``hedgeDue()``): one replica's answer completes the stripe, and the rest are cancelled.
 struct FirstDReadStateMachine {
     /// How a read ended.
     enum Outcome: Sendable, Equatable {
@@ -30,11 +34,19 @@ struct FirstDReadStateMachine {
         case abandoned
     }
 
-    /// What the caller does after an event: cancel these fetches, then — if `post` —
-    /// forward the outbox through ``nextPostStep(isPoster:)``, and — if `fetchMore` — ask
-    /// for the next stripes (when the reader's connection can take more).
+    /// A chunk of a stripe of the read (stripes numbered from the read's first).
+    struct ChunkAddress: Equatable {
+        var stripe: Int
+        var chunk: Int
+    }
+
+    /// What the caller does after an event: cancel these fetches, send those in `ask`
+    /// (and report each with ``sent(stripe:chunk:as:)``), then — if `post` — forward the
+    /// outbox through ``nextPostStep(isPoster:)``, and — if `fetchMore` — ask for the next
+    /// stripes (when the reader's connection can take more).
     struct Action {
         var cancel: [PendingRequest] = []
+        var ask: [ChunkAddress] = []
         var post = false
         var fetchMore = false
     }
@@ -50,6 +62,8 @@ struct FirstDReadStateMachine {
     }
 
     private enum Fetch {
+        /// A hedged read's spare replica, not asked (yet).
+        case notAsked
         case sending
         case inFlight(PendingRequest)
         case done
@@ -64,6 +78,12 @@ struct FirstDReadStateMachine {
     /// numbered from 0 here and from this one in the chunks forwarded.
     private let firstStripe: Int
     private var fetches: [[Fetch]]
+    /// Whether spare replicas are asked only when needed (see ``hedgeDue()``), in turn
+    /// from `firstReplica`.
+    let isHedged: Bool
+    private let firstReplica: Int
+    /// Chunks asked of each stripe so far (in a hedged read; all of them otherwise).
+    private var asked: [Int]
     private var forwarded: [Int]
     private var failed: [Int]
     private var completeStripes = 0
@@ -85,8 +105,12 @@ struct FirstDReadStateMachine {
     /// A read of object version `version`, of `objectLength` bytes in stripes of k + r
     /// chunks, those of stripe `s` `chunkLengths[s]` bytes long, fetching `window` stripes
     /// at a time (by default as many as fit in ``windowBytes``). A read of some stripes
-    /// only passes their chunk lengths, and the index of the first as `firstStripe`.
-    init(k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], firstStripe: Int = 0, window: Int? = nil) {
+    /// only passes their chunk lengths, and the index of the first as `firstStripe`. With
+    /// `hedged` and k = 1, each stripe's replica `firstReplica` is asked alone at first.
+    init(
+        k: Int, r: Int, version: UInt32, objectLength: Int, chunkLengths: [Int], firstStripe: Int = 0, window: Int? = nil,
+        hedged: Bool = false, firstReplica: Int = 0
+    ) {
         self.firstStripe = firstStripe
         let stripeBytes = max(k * (chunkLengths.first ?? 0), 1)
         self.window = max(window ?? max(Self.windowBytes / stripeBytes, 2), 1)
@@ -95,7 +119,16 @@ struct FirstDReadStateMachine {
         self.version = version
         self.objectLength = UInt64(objectLength)
         self.chunkLengths = chunkLengths
-        self.fetches = Array(repeating: Array(repeating: .sending, count: k + r), count: chunkLengths.count)
+        let isHedged = hedged && k == 1 && r > 0
+        let first = isHedged ? firstReplica % (k + r) : 0
+        self.isHedged = isHedged
+        self.firstReplica = first
+        var stripe = Array(repeating: Fetch.sending, count: k + r)
+        if isHedged {
+            stripe = stripe.indices.map { $0 == first ? .sending : .notAsked }
+        }
+        self.fetches = Array(repeating: stripe, count: chunkLengths.count)
+        self.asked = Array(repeating: isHedged ? 1 : k + r, count: chunkLengths.count)
         self.forwarded = Array(repeating: 0, count: chunkLengths.count)
         self.failed = Array(repeating: 0, count: chunkLengths.count)
     }
@@ -114,7 +147,8 @@ struct FirstDReadStateMachine {
 
     /// The fetch of chunk `chunk` of `stripe` was sent as `pending`. Returns true if the
     /// read no longer wants it (its answer came already, or the stripe or read is done):
-    /// the caller cancels it.
+    /// the caller cancels it. The chunks of a stripe to send are those the machine asks
+    /// for: ``initialFetches`` when the stripe starts, and those in actions' `ask`.
     mutating func sent(stripe: Int, chunk: Int, as pending: PendingRequest) -> Bool {
         guard case .sending = self.fetches[stripe][chunk] else { return true }
         self.fetches[stripe][chunk] = .inFlight(pending)
@@ -137,6 +171,8 @@ struct FirstDReadStateMachine {
             self.failed[stripe] += 1
             if self.failed[stripe] > self.r {
                 action.cancel += self.conclude(.lost(stripe: self.firstStripe + stripe))
+            } else if let spare = self.askSpare(of: stripe) {
+                action.ask.append(spare)
             }
             return action
         }
@@ -189,6 +225,37 @@ struct FirstDReadStateMachine {
         let end = min(self.fetches.count, self.startedStripes + max(self.window - inFlight, 0))
         defer { self.startedStripes = end }
         return self.startedStripes..<end
+    }
+
+    /// The hedge delay passed (a hedged read's caller schedules it after sending the
+    /// first fetches, and again while this returns `again`): every stripe being fetched
+    /// that is not complete asks one more replica.
+    mutating func hedgeDue() -> (action: Action, again: Bool) {
+        guard self.outcome == nil else { return (Action(), false) }
+        var action = Action()
+        for stripe in 0..<self.startedStripes where self.forwarded[stripe] < self.k {
+            if let spare = self.askSpare(of: stripe) {
+                action.ask.append(spare)
+            }
+        }
+        let again = (0..<self.startedStripes).contains { self.forwarded[$0] < self.k && self.asked[$0] < self.k + self.r }
+        return (action, again)
+    }
+
+    /// Marks the next replica of `stripe` not yet asked as being sent and returns it;
+    /// nil when every chunk of the stripe has been asked.
+    private mutating func askSpare(of stripe: Int) -> ChunkAddress? {
+        guard self.asked[stripe] < self.k + self.r else { return nil }
+        let chunk = (self.firstReplica + self.asked[stripe]) % (self.k + self.r)
+        self.asked[stripe] += 1
+        self.fetches[stripe][chunk] = .sending
+        return ChunkAddress(stripe: stripe, chunk: chunk)
+    }
+
+    /// The chunks of a stripe to ask when its fetches start: all, or in a hedged read its
+    /// first replica.
+    var initialFetches: [Int] {
+        self.isHedged ? [self.firstReplica] : Array(0..<(self.k + self.r))
     }
 
     /// The reader went away: the read ends and every fetch in flight is cancelled.

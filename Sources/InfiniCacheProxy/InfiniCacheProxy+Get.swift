@@ -40,7 +40,7 @@ extension InfiniCacheProxy {
         }
         replies.post(record.infoFrame(now: now), final: false)
         let stripes = byteRange.map { record.layout.stripes(covering: $0) } ?? 0..<record.placement.count
-        let read = FirstDRead(record: record, stripes: stripes, replies: replies) { outcome in
+        let read = FirstDRead(record: record, stripes: stripes, replies: replies, hedgeDelay: self.hedgeDelay) { outcome in
             var lost = false
             if case .lost(let stripe) = outcome {
                 lost = true

@@ -21,25 +21,35 @@ public final class InfiniCacheProxy: FrameResponder {
     public let objectLimits: ObjectLimits
     /// The proxy's clock for expiry times: milliseconds since the Unix epoch.
     let wallClock: @Sendable () -> Int64
+    /// How long a read of a replicated object waits for one replica before asking
+    /// another; nil asks every replica at once.
+    public let hedgeDelay: Duration?
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
     /// `uploadTimeout` are abandoned and their chunks deleted; objects outside
     /// `objectLimits` are refused with `limitExceeded`. Placement charges each chunk to
     /// its node's capacity as `storageCharge` says: the nodes' own charge by default.
     /// Objects' expiry times are read on `wallClock` (milliseconds since the Unix epoch;
-    /// the system's real-time clock by default, a simulated one in tests).
+    /// the system's real-time clock by default, a simulated one in tests). A read of a
+    /// replicated object (k = 1) asks one replica, and another after each `hedgeDelay`
+    /// without an answer (nil: all at once).
     public init(
         uploadTimeout: Duration = .seconds(120),
         objectLimits: ObjectLimits = .default,
         storageCharge: StorageCharge = .standard,
         wallClock: @escaping @Sendable () -> Int64 = ObjectExpiry.systemClockMilliseconds,
+        hedgeDelay: Duration? = InfiniCacheProxy.defaultHedgeDelay,
         logger: Logger = Logger(label: "infinicache.proxy")
     ) {
         self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge))
         self.objectLimits = objectLimits
         self.wallClock = wallClock
+        self.hedgeDelay = hedgeDelay
         self.logger = logger
     }
+
+    /// The hedge delay by default: 5 ms (see the README's "Redundancy by size").
+    public static let defaultHedgeDelay: Duration = .milliseconds(5)
 
     /// Objects longer than this (1 PiB) are refused before any arithmetic on their length.
     static let maximumObjectLength = 1 << 50

@@ -37,6 +37,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Seconds an upload may take before its chunks are dropped.")
     var uploadTimeout = 120
 
+    @Option(help: "Milliseconds a read of a replicated object waits for one replica before asking another (0 asks all at once).")
+    var hedgeDelayMs = Int(InfiniCacheProxy.defaultHedgeDelay / .milliseconds(1))
+
     @Option(help: "Shared secret clients must present in a hello before any request; defaults to $INFINICACHE_CLIENT_TOKEN. Without one, any process that reaches the client port may read, write and delete every key.")
     var clientToken: String?
 
@@ -48,6 +51,12 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @Option(help: "Serve Prometheus metrics at /metrics on this port of --host (0 picks a free one); off without it.")
     var metricsPort: Int?
+
+    func validate() throws {
+        guard (0...60_000).contains(self.hedgeDelayMs) else {
+            throw ValidationError("--hedge-delay-ms must be from 0 to 60000")
+        }
+    }
 
     func run() async throws {
         let logger = try self.service.bootstrapLogging(label: "infinicache.proxy")
@@ -75,7 +84,7 @@ struct ProxyCommand: AsyncParsableCommand {
     func buildApplication(executables: URL, registry: PrometheusCollectorRegistry? = nil, logger: Logger) async throws -> ProxyApplication {
         let token = try self.service.resolvedToken()
         let clientToken = resolvedClientToken(self.clientToken)
-        let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), logger: logger)
+        let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), hedgeDelay: self.hedgeDelayMs > 0 ? .milliseconds(self.hedgeDelayMs) : nil, logger: logger)
         let serverless = try await self.functions.deploy(proxy: proxy, executables: executables, logger: logger)
         let server = try await ProxyServer.start(
             proxy: proxy,

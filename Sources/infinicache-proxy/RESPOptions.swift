@@ -21,12 +21,18 @@ struct RESPOptions: ParsableArguments {
     @Option(help: "Longest chunk of objects written through the RESP port, in KiB: a stripe holds k of them.")
     var respChunkKib = 512
 
+    @Option(help: "Values of at most this many KiB (and at most one chunk) written through the RESP port are stored as r + 1 replicas instead (0: none).")
+    var respReplicationThresholdKib = ClientConfiguration.defaultReplicationThreshold >> 10
+
     @Option(help: "Longest value or key a RESP client may send, in MiB (Redis's proto-max-bulk-len).")
     var respMaxBulkMib = 512
 
     func validate() throws {
         guard (1...4095).contains(self.respMaxBulkMib) else {
             throw ValidationError("--resp-max-bulk-mib must be from 1 to 4095 (a value is one buffer of at most 4 GiB)")
+        }
+        guard (0...(16 << 10)).contains(self.respReplicationThresholdKib) else {
+            throw ValidationError("--resp-replication-threshold-kib must be from 0 to 16384")
         }
         guard (4...(16 << 10)).contains(self.respChunkKib) else {
             throw ValidationError("--resp-chunk-kib must be from 4 to 16384")
@@ -45,7 +51,8 @@ struct RESPOptions: ParsableArguments {
     func start(responder: any FrameResponder, host: String, password: [UInt8]?, logger: Logger) async throws -> RESPServer? {
         guard let port = self.respPort else { return nil }
         let configuration = ClientConfiguration(
-            dataChunkCount: self.respDataChunks, parityChunkCount: self.respParityChunks, maxChunkLength: self.respChunkKib << 10
+            dataChunkCount: self.respDataChunks, parityChunkCount: self.respParityChunks, maxChunkLength: self.respChunkKib << 10,
+            replicationThreshold: self.respReplicationThresholdKib << 10
         )
         let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: responder, verifiesPayloadChecksums: false)]], configuration: configuration)
         return try await RESPServer.start(

@@ -22,12 +22,12 @@ private final class Fetches: Sendable {
 
 @Suite("First-d read state machine")
 struct FirstDReadStateMachineTests {
-    /// A chunk as a node answers it for an object of 1,000 bytes coded 2 + 1 in chunks of
-    /// 4 bytes (the machines below read such objects), `length` bytes long.
-    private func chunk(_ byte: UInt8, more: Bool = false, length: Int = 4, k: UInt8 = 2) -> Result<Frame, any Error> {
+    /// A chunk as a node answers it for an object of 1,000 bytes coded k + r (2 + 1 unless
+    /// given) in chunks of 4 bytes (the machines below read such objects), `length` bytes long.
+    private func chunk(_ byte: UInt8, more: Bool = false, length: Int = 4, k: UInt8 = 2, r: UInt8 = 1) -> Result<Frame, any Error> {
         .success(Frame(
             .chunkData, flags: more ? .more : [], key: ByteBuffer(string: "node's key"), stripeIndex: 99, chunkIndex: 99,
-            k: k, r: 1, objectLength: 1000, payload: ByteBuffer(repeating: byte, count: length)
+            k: k, r: r, objectLength: 1000, payload: ByteBuffer(repeating: byte, count: length)
         ))
     }
 
@@ -184,5 +184,76 @@ struct FirstDReadStateMachineTests {
         #expect(small.startFetching() == 0..<102, "102 stripes of 640 KiB fit in 64 MiB")
         var large = FirstDReadStateMachine(k: 10, r: 2, version: 1, objectLength: 1 << 30, chunkLengths: Array(repeating: 8 << 20, count: 13))
         #expect(large.startFetching() == 0..<2, "two stripes of 80 MiB at a time")
+    }
+
+    /// A hedged read of one replicated stripe (k = 1, r = 2) starting at replica 1, whose
+    /// first fetches have been sent.
+    private func hedgedRead(fetches: Fetches, stripes: Int = 1) -> FirstDReadStateMachine {
+        var machine = FirstDReadStateMachine(k: 1, r: 2, version: 7, objectLength: 1000, chunkLengths: Array(repeating: 4, count: stripes), hedged: true, firstReplica: 1)
+        #expect(machine.isHedged && machine.initialFetches == [1])
+        #expect(machine.startFetching() == 0..<stripes)
+        for stripe in 0..<stripes {
+            let unwanted = machine.sent(stripe: stripe, chunk: 1, as: fetches.pending(stripe * 100 + 1))
+            #expect(!unwanted)
+        }
+        #expect(machine.continueFetching() == nil)
+        return machine
+    }
+
+    @Test("a hedged read asks one replica; the hedge delay asks the next, in turn, until all are asked")
+    func hedgeAsksInTurn() {
+        let fetches = Fetches()
+        var machine = self.hedgedRead(fetches: fetches)
+        var (action, again) = machine.hedgeDue()
+        #expect(action.ask == [.init(stripe: 0, chunk: 2)] && again)
+        _ = machine.sent(stripe: 0, chunk: 2, as: fetches.pending(2))
+        (action, again) = machine.hedgeDue()
+        #expect(action.ask == [.init(stripe: 0, chunk: 0)] && !again, "replica 0 is the last not asked")
+        _ = machine.sent(stripe: 0, chunk: 0, as: fetches.pending(0))
+        #expect(machine.hedgeDue().action.ask.isEmpty)
+        fetches.cancel(machine.arrived(stripe: 0, chunk: 2, self.chunk(2, k: 1, r: 2)).cancel)
+        #expect(fetches.cancelledIDs == [0, 1], "the first answer wins; the others are cancelled")
+        let drained = self.drain(&machine)
+        #expect(drained.frames.map(\.frame.chunkIndex) == [2] && drained.frames.map(\.final) == [true])
+        #expect(drained.outcome == .complete)
+    }
+
+    @Test("a hedged read that gets its answer in time asks no other replica")
+    func hedgeNotNeeded() {
+        let fetches = Fetches()
+        var machine = self.hedgedRead(fetches: fetches)
+        _ = machine.arrived(stripe: 0, chunk: 1, self.chunk(1, k: 1, r: 2))
+        #expect(self.drain(&machine).outcome == .complete)
+        let (action, again) = machine.hedgeDue()
+        #expect(action.ask.isEmpty && !again)
+    }
+
+    @Test("a failed replica makes a hedged read ask the next at once; all r + 1 failing lose the object")
+    func hedgeOnFailure() {
+        let fetches = Fetches()
+        var machine = self.hedgedRead(fetches: fetches, stripes: 2)
+        let failure: Result<Frame, any Error> = .failure(TransportError(.connectionClosed, "gone"))
+        #expect(machine.arrived(stripe: 1, chunk: 1, failure).ask == [.init(stripe: 1, chunk: 2)])
+        _ = machine.sent(stripe: 1, chunk: 2, as: fetches.pending(102))
+        #expect(machine.arrived(stripe: 1, chunk: 2, .success(Frame(.notFound))).ask == [.init(stripe: 1, chunk: 0)])
+        _ = machine.sent(stripe: 1, chunk: 0, as: fetches.pending(100))
+        let hedge = machine.hedgeDue()
+        #expect(hedge.action.ask == [.init(stripe: 0, chunk: 2)], "stripe 1 has every replica asked")
+        _ = machine.sent(stripe: 0, chunk: 2, as: fetches.pending(2))
+        let last = machine.arrived(stripe: 1, chunk: 0, failure)
+        #expect(last.ask.isEmpty)
+        fetches.cancel(last.cancel)
+        #expect(fetches.cancelledIDs == [1, 2])
+        #expect(self.drain(&machine).outcome == .lost(stripe: 1))
+    }
+
+    @Test("only replicated objects are hedged; an erasure-coded read asks every chunk")
+    func hedgingNeedsReplication() {
+        let coded = FirstDReadStateMachine(k: 2, r: 1, version: 7, objectLength: 1000, chunkLengths: [4], hedged: true, firstReplica: 1)
+        #expect(!coded.isHedged && coded.initialFetches == [0, 1, 2])
+        let unhedged = FirstDReadStateMachine(k: 1, r: 2, version: 7, objectLength: 1000, chunkLengths: [4])
+        #expect(!unhedged.isHedged && unhedged.initialFetches == [0, 1, 2])
+        let single = FirstDReadStateMachine(k: 1, r: 0, version: 7, objectLength: 1000, chunkLengths: [4], hedged: true)
+        #expect(!single.isHedged && single.initialFetches == [0])
     }
 }

@@ -153,7 +153,8 @@ struct StorageChargeTests {
     @Test("keys and per-chunk bookkeeping count against a node's cap: empty objects with long keys are evicted, not hoarded")
     func longKeysEmptyObjects() async throws {
         let capacity = 1 << 20
-        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCapacity: capacity)
+        // Erasure-coded, so that every object puts a chunk on every node.
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCapacity: capacity, client: ClientConfiguration(replicationThreshold: 0))
         let prefix = String(repeating: "k", count: 990)
         for index in 0..<1500 {
             try await cluster.client.put(prefix + String(format: "%010d", index), ByteBuffer())

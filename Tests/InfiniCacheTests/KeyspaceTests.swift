@@ -11,7 +11,7 @@ import Testing
 @Suite("Expiry and the keyspace")
 struct KeyspaceTests {
     private func cluster(_ clock: ManualWallClock) async throws -> LocalCluster {
-        try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2), wallClock: { clock.milliseconds })
+        try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2, replicationThreshold: 0), wallClock: { clock.milliseconds })
     }
 
     private func storedChunks(_ cluster: LocalCluster) -> Int {
