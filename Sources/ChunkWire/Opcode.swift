@@ -80,13 +80,17 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     case keyList = 0x1D
     /// Client → proxy: remove every object. Answered by ``deleted``.
     case flush = 0x1E
+    /// Client → proxy: write a one-stripe object in one round trip, the announcement and
+    /// its chunks in one request (key, k, r, object length; payload: an ``InlinePut``).
+    /// Answered by ``stored`` with the new object version once every chunk is stored.
+    case putObjectInline = 0x1F
 
     /// Whether this opcode answers a request (rather than asking for something).
     public var isResponse: Bool {
         switch self {
         case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return, .syncMark, .keyList: true
         case .putChunk, .getChunk, .delete, .cancel, .putObject, .getObject, .statObject, .stats, .hello, .ping, .invoke,
-            .syncStatus, .syncDelta, .syncBegin, .syncCommit, .expire, .scan, .flush:
+            .syncStatus, .syncDelta, .syncBegin, .syncCommit, .expire, .scan, .flush, .putObjectInline:
             false
         }
     }

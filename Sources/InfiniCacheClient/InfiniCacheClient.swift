@@ -139,15 +139,40 @@ public final class InfiniCacheClient: Sendable {
         }
     }
 
+    /// Writes one stripe of at most ``inlinePutLimit`` carried bytes in one round trip
+    /// (`putObjectInline`), a larger object as an announcement, then its chunks.
     private func upload(_ value: ByteBuffer, key: ByteBuffer, layout: StripeLayout, expiry: ObjectExpiry, proxy: Int) async throws {
         let codec = try self.codec(k: layout.dataChunkCount, r: layout.parityChunkCount)
         let encoded = try codec.encode(value, maxChunkLength: layout.maxChunkLength)
+        if layout.stripeCount == 1 {
+            // Under replication every chunk is the same bytes: one is carried.
+            let chunks = codec.isReplication ? [value] : encoded.stripes[0].chunks.map(\.bytes)
+            let inline = InlinePut(maxChunkLength: layout.maxChunkLength, expiry: expiry, chunks: chunks)
+            if inline.encodedLength <= Self.inlinePutLimit {
+                var payload = ByteBuffer()
+                inline.write(to: &payload)
+                let request = Frame(
+                    .putObjectInline, key: key, k: UInt8(layout.dataChunkCount), r: UInt8(layout.parityChunkCount),
+                    objectLength: UInt64(layout.objectLength), payload: payload
+                )
+                let answer = try await self.exchange(request, proxy: proxy)
+                guard answer.opcode == .stored else {
+                    throw InfiniCacheError(.protocolError, "putObjectInline was answered with \(answer.opcode)")
+                }
+                return
+            }
+        }
         let version = try await self.announce(key: key, layout: layout, expiry: expiry, proxy: proxy)
         let frames = encoded.stripes.flatMap {
             self.chunkFrames(of: $0.chunks, stripe: $0.stripe.index, key: key, layout: layout, version: version)
         }
         try await self.store(frames, proxy: proxy)
     }
+
+    /// The most bytes a one-round-trip write carries (its chunks and their header): larger
+    /// objects are announced first and their chunks sent once the proxy has placed them,
+    /// over every connection to the proxy.
+    static let inlinePutLimit = 2 << 20
 
     /// The layout of an object of `objectLength` bytes in the coding this client's
     /// ``ClientConfiguration/coding(forObjectLength:)`` chooses for it.

@@ -39,6 +39,12 @@ extension InfiniCacheProxy {
                 throw ErrorMessage(.badRequest, "putObject: \(error.message)")
             }
         }
+        return try self.place(request, maxChunkLength: maxChunkLength, expiry: expiry)
+    }
+
+    /// Places a new version of the object `request` announces (its key, k, r and object
+    /// length) in chunks of at most `maxChunkLength` bytes, expiring as `expiry` says.
+    func place(_ request: Frame, maxChunkLength: UInt32, expiry: ObjectExpiry) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
         guard let objectLength = Int(exactly: request.objectLength), objectLength <= Self.maximumObjectLength else {
             throw ErrorMessage(.capacityExceeded, "an object of \(request.objectLength) bytes is larger than any cache")
         }
@@ -65,42 +71,53 @@ extension InfiniCacheProxy {
     /// Passes a chunk of an upload on to its node: the node's answer completes the
     /// request where it arrives, with no task at the proxy.
     func startPutChunk(_ request: Frame, replies: ReplySink) {
+        let pending = self.forwardChunk(request) { answer in
+            replies.post(answer)
+        }
+        // A client that gives up on a chunk gives up on the upload.
+        replies.onCancel {
+            pending?.cancel()
+            self.sendLater(self.withState { $0.abortUpload(VersionID(key: request.key, version: request.objectVersion)) })
+        }
+    }
+
+    /// Sends the `putChunk` `request` to the node its upload placed it on, and calls
+    /// `completion` with the answer for the client: `stored` once the node stored it and
+    /// the proxy counted it (the last chunk commits the version), or an `error`, after
+    /// which the upload is abandoned. Returns the node request, or nil if no upload takes
+    /// the chunk (`completion` was then called with `badRequest`).
+    func forwardChunk(_ request: Frame, completion: @escaping @Sendable (Frame) -> Void) -> PendingRequest? {
         let version = VersionID(key: request.key, version: request.objectVersion)
         let stripe = Int(request.stripeIndex)
         let chunk = Int(request.chunkIndex)
         let length = request.payload.readableBytes
         guard let target = self.withState({ $0.uploadTarget(of: request) }) else {
-            replies.post(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes, k = \(request.k), r = \(request.r) and object length \(request.objectLength)").frame(requestID: 0))
-            return
+            completion(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes, k = \(request.k), r = \(request.r) and object length \(request.objectLength)").frame(requestID: 0))
+            return nil
         }
-        let pending = target.transport.request(request) { result in
+        return target.transport.request(request) { result in
             let answer: Frame
             do {
                 answer = try result.get()
             } catch {
                 self.sendLater(self.withState { $0.abortUpload(version) })
-                replies.post(ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)").frame(requestID: 0))
+                completion(ErrorMessage(.unavailable, "node \(target.node) did not store the chunk: \(error)").frame(requestID: 0))
                 return
             }
             guard answer.opcode == .stored else {
                 self.sendLater(self.withState { $0.abortUpload(version) })
-                replies.post(answer)
+                completion(answer)
                 return
             }
             let (now, wallClock) = (ContinuousClock.now, self.wallClock())
             guard let replaced = self.withState({ $0.chunkStored(version, stripe: stripe, chunk: chunk, now: now, wallClock: wallClock) }) else {
                 // The upload expired or was aborted while this chunk travelled: drop it too.
                 self.sendLater([Deletion(node: target.node, version: version)])
-                replies.post(ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed").frame(requestID: 0))
+                completion(ErrorMessage(.unavailable, "the upload of this version was abandoned before it completed").frame(requestID: 0))
                 return
             }
             self.sendLater(replaced)
-            replies.post(request.response(.stored))
-        }
-        // A client that gives up on a chunk gives up on the upload.
-        replies.onCancel {
-            pending.cancel()
-            self.sendLater(self.withState { $0.abortUpload(version) })
+            completion(request.response(.stored))
         }
     }
 }

@@ -116,6 +116,8 @@ public final class InfiniCacheProxy: FrameResponder {
             self.beginPut(request, replies: replies)
         case .putChunk:
             self.startPutChunk(request, replies: replies)
+        case .putObjectInline:
+            self.startPutInline(request, replies: replies)
         case .getObject:
             self.startGet(request, replies: replies)
         case .statObject:

@@ -37,7 +37,7 @@ struct ProxyMetrics: Sendable {
 
     /// The requests a client may send, as the `operation` label names them.
     static let operations: [Opcode: String] = [
-        .putObject: "put", .putChunk: "put_chunk", .getObject: "get", .statObject: "stat", .delete: "delete",
+        .putObject: "put", .putChunk: "put_chunk", .putObjectInline: "put_inline", .getObject: "get", .statObject: "stat", .delete: "delete",
         .expire: "expire", .scan: "scan", .flush: "flush", .stats: "stats",
     ]
 

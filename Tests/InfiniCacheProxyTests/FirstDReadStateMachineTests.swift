@@ -257,3 +257,31 @@ struct FirstDReadStateMachineTests {
         #expect(!single.isHedged && single.initialFetches == [0])
     }
 }
+
+@Suite("Inline put answers")
+struct ChunkAnswersTests {
+    @Test("the put is stored when every chunk is; the first failure is the answer and cancels the rest")
+    func answers() {
+        let fetches = Fetches()
+        let stored = Frame(.stored)
+        let failure = ErrorMessage(.unavailable, "node gone").frame(requestID: 0)
+        let answers = ChunkAnswers(expected: 3)
+        #expect(answers.sent(fetches.pending(0)) && answers.sent(fetches.pending(1)))
+        guard case .waiting = answers.take(stored) else { Issue.record("one of three stored is not the end"); return }
+        guard case .failed(let cancel) = answers.take(failure) else { Issue.record("a failure was not the answer"); return }
+        fetches.cancel(cancel)
+        #expect(fetches.cancelledIDs == [0, 1])
+        guard case .waiting = answers.take(stored) else { Issue.record("an answer after the end counted"); return }
+        #expect(!answers.sent(fetches.pending(2)), "a chunk sent after the end is cancelled by its sender")
+        #expect(answers.abandon().isEmpty)
+
+        let complete = ChunkAnswers(expected: 2)
+        guard case .waiting = complete.take(stored), case .allStored = complete.take(stored) else {
+            Issue.record("two of two stored did not complete the put")
+            return
+        }
+        let abandoned = ChunkAnswers(expected: 2)
+        _ = abandoned.sent(fetches.pending(9))
+        #expect(abandoned.abandon().count == 1)
+    }
+}
