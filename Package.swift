@@ -188,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "infinicache-bench",
             dependencies: [
-                "CISAL", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient",
+                "CISAL", "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheProxy",
                 "InfiniCacheLifecycle", "InfiniCacheReplay", "InfiniCacheStatistics", "InfiniCacheTesting", "InfiniCacheTraces",
                 "InstanceLaunchers", "LocalFunctionPlatform", "infinicache-proxy", "infinicache-node",
                 argumentParser, nio, nioPosix, logging,

@@ -1,5 +1,6 @@
 import Foundation
 import InfiniCacheClient
+import InfiniCacheProxy
 import InfiniCacheTesting
 
 /// The cache under measurement: 12 nodes and a proxy, embedded in the bench process over
@@ -20,20 +21,31 @@ final class BenchCluster {
         self.processes = processes
     }
 
-    /// Starts a cluster whose node 0 delays every response by `straggler`, if given.
-    static func start(separateProcesses: Bool, nodeCapacityMiB: Int, straggler: Duration?, client configuration: ClientConfiguration) async throws -> BenchCluster {
+    /// Starts a cluster whose node 0 delays every response by `straggler`, if given, and
+    /// whose proxy keeps objects of at most `tierObjectLimit` bytes in a small-object tier
+    /// of `tierBudget` bytes (the proxy's defaults when nil; a budget of 0 turns it off).
+    static func start(
+        separateProcesses: Bool, nodeCapacityMiB: Int, straggler: Duration?, client configuration: ClientConfiguration,
+        tierBudget: Int? = nil, tierObjectLimit: Int? = nil
+    ) async throws -> BenchCluster {
         guard separateProcesses else {
             let cluster = try await LocalCluster.start(
                 wiring: .tcp,
                 nodeCount: self.nodeCount,
                 nodeCapacity: nodeCapacityMiB << 20,
                 client: configuration,
-                respondDelays: straggler.map { [0: $0] } ?? [:]
+                respondDelays: straggler.map { [0: $0] } ?? [:],
+                smallObjectTierBudget: tierBudget ?? InfiniCacheProxy.defaultSmallObjectTierBudget,
+                smallObjectLimit: tierObjectLimit ?? InfiniCacheProxy.defaultSmallObjectLimit
             )
             return BenchCluster(client: cluster.client, embedded: cluster, processes: nil)
         }
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let processes = try await ProcessCluster(executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler)
+        let tierArguments =
+            (tierBudget.map { ["--small-object-tier-mib", "\($0 >> 20)"] } ?? []) + (tierObjectLimit.map { ["--small-object-kib", "\($0 >> 10)"] } ?? [])
+        let processes = try await ProcessCluster(
+            executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler, proxyArguments: tierArguments
+        )
         do {
             return BenchCluster(client: try await processes.connectClient(configuration: configuration), embedded: nil, processes: processes)
         } catch {

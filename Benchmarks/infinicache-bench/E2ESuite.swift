@@ -1,7 +1,6 @@
 import Foundation
 import FunctionPlatform
 import InfiniCacheStatistics
-import Histogram
 import InfiniCacheClient
 import NIOCore
 
@@ -190,34 +189,5 @@ struct E2ESuite {
         let resident = cache.nodeProcesses.compactMap { ProcessMemory.residentBytes(of: $0.processIdentifier) }.max() ?? 0
         let row = BenchRow(suite: "e2e", op: "node-fill", metric: "resident_memory", unit: "MiB", value: Double(resident) / Double(1 << 20), k: 10, r: 2, size: 10 << 20, threads: 1, variant: "cap-\(capacityMiB)MiB")
         return [row.comparedTo(Double(capacityMiB), named: "node-cap")]
-    }
-}
-
-/// Per-operation latencies (HdrHistogram, microseconds).
-private struct Timings {
-    private var histogram = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
-
-    mutating func measure(_ count: Int, _ operation: (Int) async throws -> Void) async throws {
-        let clock = ContinuousClock()
-        for index in 0..<count {
-            let took = try await clock.measure { try await operation(index) }
-            self.histogram.record(UInt64(max(took.seconds * 1e6, 1)))
-        }
-    }
-
-    /// The latency at `percentile`, in milliseconds.
-    func percentile(_ percentile: Double) -> Double {
-        Double(self.histogram.valueAtPercentile(percentile)) / 1000
-    }
-
-    func latencyRows(op: String, size: Int, against redis: Timings) -> [BenchRow] {
-        func row(_ metric: String, _ unit: String, _ value: Double, _ baseline: Double) -> BenchRow {
-            BenchRow(suite: "e2e", op: op, metric: metric, unit: unit, value: value, k: 10, r: 2, size: size, threads: 1)
-                .comparedTo(baseline, named: "redis")
-        }
-        return [
-            row("p50_latency", "ms", self.percentile(50), redis.percentile(50)),
-            row("p99_latency", "ms", self.percentile(99), redis.percentile(99)),
-        ]
     }
 }

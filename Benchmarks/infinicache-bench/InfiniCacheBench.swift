@@ -49,6 +49,7 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case codec
     case wire
     case e2e
+    case redundancy
     case availability
     case trace
     case resp
@@ -58,6 +59,7 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
         case .codec: try CodecSuite(settings: settings).run()
         case .wire: try WireSuite(settings: settings).run()
         case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
+        case .redundancy: try await RedundancySuite(settings: settings, separateProcesses: separateProcesses).run()
         case .availability: try await AvailabilitySuite(settings: settings).run()
         case .trace: try await TraceSuite(settings: settings, options: trace).run()
         case .resp: try await RESPSuite(settings: settings).run()

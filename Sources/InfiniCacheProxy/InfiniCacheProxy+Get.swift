@@ -26,17 +26,32 @@ extension InfiniCacheProxy {
             byteRange = lower..<(lower + count)
         }
         let now = self.wallClock()
-        let found = self.withState(expiring: request.key, now: now) { state -> (ObjectRecord, [NodeID: any FrameTransport])? in
+        let found = self.withState(expiring: request.key, now: now) { state -> Found? in
+            if let (record, entry) = state.readFromTier(request.key, version: request.objectVersion) {
+                return .inTier(record, entry)
+            }
             guard let record = state.beginRead(request.key, version: request.objectVersion) else { return nil }
             var transports: [NodeID: any FrameTransport] = [:]
             for node in record.placement.joined() where transports[node] == nil {
                 transports[node] = state.transport(of: node)
             }
-            return (record, transports)
+            return .onNodes(record, transports)
         }
-        guard let (record, transports) = found else {
+        let (record, transports): (ObjectRecord, [NodeID: any FrameTransport])
+        switch found {
+        case nil:
             replies.post(request.response(.notFound))
             return
+        case .inTier(let record, let entry):
+            // The whole object is its one stripe's one chunk: replica 0 of stripe 0.
+            replies.post(record.infoFrame(now: now), final: false)
+            replies.post(Frame(
+                .chunkData, k: UInt8(record.k), r: UInt8(record.r), objectLength: UInt64(record.objectLength), objectVersion: record.version,
+                payload: entry.bytes, payloadChecksum: entry.checksum
+            ))
+            return
+        case .onNodes(let onNodes, let ways):
+            (record, transports) = (onNodes, ways)
         }
         replies.post(record.infoFrame(now: now), final: false)
         let stripes = byteRange.map { record.layout.stripes(covering: $0) } ?? 0..<record.placement.count
@@ -50,5 +65,13 @@ extension InfiniCacheProxy {
             self.sendLater(self.withState { $0.endRead(record, lost: lost) })
         }
         read.start(transports: transports)
+    }
+
+    /// Where a read finds the object it asks for.
+    private enum Found {
+        /// In the small-object tier: answered at once.
+        case inTier(ObjectRecord, SmallObjectTier.Entry)
+        /// On its nodes, reached through these transports (a read begun: end it).
+        case onNodes(ObjectRecord, [NodeID: any FrameTransport])
     }
 }

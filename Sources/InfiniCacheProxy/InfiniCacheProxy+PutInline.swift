@@ -10,14 +10,18 @@ extension InfiniCacheProxy {
     /// replicated object's one chunk to every replica's node), and answers `stored` with the
     /// version once every node has stored its chunk — which commits the version, so readers
     /// see the old object or the new one, never a mix. The first failure is the answer, and
-    /// abandons the upload.
+    /// abandons the upload. A replicated object's bytes are then kept in the small-object
+    /// tier, if it is on and the object short enough.
     func startPutInline(_ request: Frame, replies: ReplySink) {
         let frames: [Frame]
         let evicted: [Deletion]
+        // A replicated object's one chunk, for the small-object tier once it is stored.
+        let tierCopy: (checksum: UInt32, bytes: ByteBuffer)?
         do {
             let inline = try Self.checkedInlinePut(request)
             let placed = try self.place(request, maxChunkLength: UInt32(inline.maxChunkLength), expiry: inline.expiry)
             evicted = placed.evicted
+            tierCopy = placed.record.k == 1 && placed.record.objectLength <= self.smallObjectLimit ? inline.chunks[0] : nil
             frames = (0..<(placed.record.k + placed.record.r)).map { index in
                 let carried = inline.chunks[inline.chunks.count == 1 ? 0 : index]
                 return Frame(
@@ -43,6 +47,9 @@ extension InfiniCacheProxy {
                     case .waiting:
                         break
                     case .allStored:
+                        if let replica = tierCopy {
+                            self.withState { $0.keepInTier(version.key, version: version.version, bytes: replica.bytes, checksum: replica.checksum) }
+                        }
                         var stored = request.response(.stored)
                         stored.objectVersion = version.version
                         replies.post(stored)

@@ -24,6 +24,8 @@ public final class InfiniCacheProxy: FrameResponder {
     /// How long a read of a replicated object waits for one replica before asking
     /// another; nil asks every replica at once.
     public let hedgeDelay: Duration?
+    /// Longest object the small-object tier keeps.
+    let smallObjectLimit: Int
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
     /// `uploadTimeout` are abandoned and their chunks deleted; objects outside
@@ -32,16 +34,23 @@ public final class InfiniCacheProxy: FrameResponder {
     /// Objects' expiry times are read on `wallClock` (milliseconds since the Unix epoch;
     /// the system's real-time clock by default, a simulated one in tests). A read of a
     /// replicated object (k = 1) asks one replica, and another after each `hedgeDelay`
-    /// without an answer (nil: all at once).
+    /// without an answer (nil: all at once). Replicated objects of at most
+    /// `smallObjectLimit` bytes written in one round trip are also kept whole in the proxy's
+    /// memory, within `smallObjectTierBudget` bytes (0: none), and read from there with no
+    /// node asked.
     public init(
         uploadTimeout: Duration = .seconds(120),
         objectLimits: ObjectLimits = .default,
         storageCharge: StorageCharge = .standard,
         wallClock: @escaping @Sendable () -> Int64 = ObjectExpiry.systemClockMilliseconds,
         hedgeDelay: Duration? = InfiniCacheProxy.defaultHedgeDelay,
+        smallObjectTierBudget: Int = InfiniCacheProxy.defaultSmallObjectTierBudget,
+        smallObjectLimit: Int = InfiniCacheProxy.defaultSmallObjectLimit,
         logger: Logger = Logger(label: "infinicache.proxy")
     ) {
-        self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge))
+        let tier = SmallObjectTier(budget: smallObjectTierBudget, objectLimit: smallObjectLimit)
+        self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge, tier: tier))
+        self.smallObjectLimit = tier.objectLimit
         self.objectLimits = objectLimits
         self.wallClock = wallClock
         self.hedgeDelay = hedgeDelay
@@ -50,6 +59,14 @@ public final class InfiniCacheProxy: FrameResponder {
 
     /// The hedge delay by default: 5 ms (see the README's "Redundancy by size").
     public static let defaultHedgeDelay: Duration = .milliseconds(5)
+
+    /// The small-object tier's budget by default: 64 MiB (see the README's "Redundancy by
+    /// size").
+    public static let defaultSmallObjectTierBudget = 64 << 20
+
+    /// The longest object the small-object tier keeps by default: 64 KiB, the client's
+    /// replication threshold.
+    public static let defaultSmallObjectLimit = 64 << 10
 
     /// Objects longer than this (1 PiB) are refused before any arithmetic on their length.
     static let maximumObjectLength = 1 << 50

@@ -16,6 +16,7 @@ struct ProxyMetrics: Sendable {
         var bytes = 0
         var nodes = 0
         var hits = 0
+        var tierHits = 0
         var misses = 0
         var evictions = 0
         var lostObjects = 0
@@ -45,6 +46,7 @@ struct ProxyMetrics: Sendable {
     private let bytes = Meter(label: "infinicache_proxy_bytes")
     private let nodes = Meter(label: "infinicache_proxy_nodes")
     private let hits = Counter(label: "infinicache_proxy_hits_total")
+    private let tierHits = Counter(label: "infinicache_proxy_tier_hits_total")
     private let misses = Counter(label: "infinicache_proxy_misses_total")
     private let evictions = Counter(label: "infinicache_proxy_evictions_total")
     private let lostObjects = Counter(label: "infinicache_proxy_lost_objects_total")
@@ -75,6 +77,7 @@ struct ProxyMetrics: Sendable {
         Self.move(self.bytes, by: changes.bytes)
         Self.move(self.nodes, by: changes.nodes)
         Self.count(self.hits, changes.hits)
+        Self.count(self.tierHits, changes.tierHits)
         Self.count(self.misses, changes.misses)
         Self.count(self.evictions, changes.evictions)
         Self.count(self.lostObjects, changes.lostObjects)

@@ -49,6 +49,8 @@ struct ProxyState: Sendable {
     private var reported = ProxyMetrics.Changes()
     private let uploadTimeout: Duration
     private let storageCharge: StorageCharge
+    /// Whole copies of small replicated objects, answered without asking a node.
+    private var tier: SmallObjectTier
 
     /// Placement attempts one upload may make, each after evicting one more object, when
     /// the free room is spread over too few distinct nodes.
@@ -56,9 +58,11 @@ struct ProxyState: Sendable {
 
     /// Uploads that do not complete within `uploadTimeout` are dropped by the next
     /// ``beginUpload(key:layout:now:)``. Each chunk costs its node `storageCharge`.
-    init(uploadTimeout: Duration, storageCharge: StorageCharge = .standard) {
+    /// `tier` holds small objects' bytes (by default, none).
+    init(uploadTimeout: Duration, storageCharge: StorageCharge = .standard, tier: SmallObjectTier = SmallObjectTier(budget: 0, objectLimit: 0)) {
         self.uploadTimeout = uploadTimeout
         self.storageCharge = storageCharge
+        self.tier = tier
     }
 
     // MARK: Nodes
@@ -224,6 +228,26 @@ struct ProxyState: Sendable {
         return record
     }
 
+    /// The committed version of `key` (which must be `version` when that is not 0) and
+    /// its bytes, if the small-object tier holds them: a read that needs no node, counted as
+    /// a hit. Nil otherwise (nothing is counted: the caller reads from the nodes).
+    mutating func readFromTier(_ key: ByteBuffer, version: UInt32 = 0) -> (record: ObjectRecord, entry: SmallObjectTier.Entry)? {
+        guard let record = self.committed[key], version == 0 || record.version == version,
+            let entry = self.tier.entry(key, version: record.version)
+        else { return nil }
+        self.counters.hits += 1
+        self.counters.tierHits += 1
+        self.lru.touch(key)
+        return (record, entry)
+    }
+
+    /// Keeps the bytes of version `version` of `key` in the small-object tier, if that is
+    /// the committed version and it is replicated (one chunk is the whole object).
+    mutating func keepInTier(_ key: ByteBuffer, version: UInt32, bytes: ByteBuffer, checksum: UInt32) {
+        guard let record = self.committed[key], record.version == version, record.k == 1 else { return }
+        self.tier.insert(key, version: version, bytes: bytes, checksum: checksum)
+    }
+
     /// Ends a read; if the reader found the object lost, it is removed from the mapping.
     mutating func endRead(_ record: ObjectRecord, lost: Bool) -> [Deletion] {
         let id = record.id
@@ -267,6 +291,8 @@ struct ProxyState: Sendable {
             bytes: self.objectBytes,
             codedBytes: self.codedBytes,
             expiringObjects: self.expiringObjects,
+            tierObjects: self.tier.count,
+            tierBytes: self.tier.usedBytes,
             counters: self.counters,
             nodes: self.nodes.nodes.sorted { $0.key.value < $1.key.value }.map {
                 ProxyStatistics.Node(id: $0.key.value, functionID: $0.value.functionID, capacity: $0.value.capacity, used: $0.value.used)
@@ -281,6 +307,7 @@ struct ProxyState: Sendable {
             bytes: self.objectBytes,
             nodes: self.nodes.nodes.count,
             hits: self.counters.hits,
+            tierHits: self.counters.tierHits,
             misses: self.counters.misses,
             evictions: self.counters.evictions,
             lostObjects: self.counters.lostObjects,
@@ -292,6 +319,7 @@ struct ProxyState: Sendable {
             bytes: now.bytes - self.reported.bytes,
             nodes: now.nodes - self.reported.nodes,
             hits: now.hits - self.reported.hits,
+            tierHits: now.tierHits - self.reported.tierHits,
             misses: now.misses - self.reported.misses,
             evictions: now.evictions - self.reported.evictions,
             lostObjects: now.lostObjects - self.reported.lostObjects,
@@ -305,6 +333,7 @@ struct ProxyState: Sendable {
     /// last reader ends.
     mutating func unmap(key: ByteBuffer) -> [Deletion] {
         guard let record = self.committed.removeValue(forKey: key) else { return [] }
+        self.tier.remove(key)
         self.keySlots.remove(key)
         if record.expiresAt != nil {
             self.expiringObjects -= 1

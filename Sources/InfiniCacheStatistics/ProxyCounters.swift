@@ -4,6 +4,9 @@
 public struct ProxyCounters: Codable, Sendable, Hashable {
     /// GETs of a mapped key.
     public var hits = 0
+    /// GETs answered from the proxy's small-object tier, with no node asked (counted in
+    /// `hits` too).
+    public var tierHits = 0
     /// GETs of an unknown key.
     public var misses = 0
     /// Objects evicted to make room.

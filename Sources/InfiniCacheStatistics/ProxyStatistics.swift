@@ -30,6 +30,10 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
     public var codedBytes: Int
     /// Objects mapped now that carry an expiry time.
     public var expiringObjects: Int
+    /// Objects held whole in the proxy's small-object tier.
+    public var tierObjects: Int
+    /// Bytes the tier charges for them (objects, keys and bookkeeping).
+    public var tierBytes: Int
     /// Events since the proxy started.
     public var counters: ProxyCounters
     /// The registered nodes, by id.
@@ -39,8 +43,13 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
     public var lifecycle: LifecycleReport?
 
     /// Creates a report.
-    public init(objects: Int, bytes: Int, codedBytes: Int, expiringObjects: Int = 0, counters: ProxyCounters, nodes: [Node], lifecycle: LifecycleReport? = nil) {
+    public init(
+        objects: Int, bytes: Int, codedBytes: Int, expiringObjects: Int = 0, tierObjects: Int = 0, tierBytes: Int = 0, counters: ProxyCounters, nodes: [Node],
+        lifecycle: LifecycleReport? = nil
+    ) {
         self.objects = objects
+        self.tierObjects = tierObjects
+        self.tierBytes = tierBytes
         self.expiringObjects = expiringObjects
         self.bytes = bytes
         self.codedBytes = codedBytes

@@ -49,7 +49,8 @@ public final class LocalCluster: Sendable {
     /// registered as `node-0` onwards. `respondDelays[i]`, when given, makes node `i` a
     /// straggler (a ``DelayedResponder`` around it) for requests of `delayedOpcodes`
     /// (all when nil). The proxy reads expiry times on `wallClock` (milliseconds since
-    /// the Unix epoch).
+    /// the Unix epoch), and keeps objects of at most `smallObjectLimit` bytes in a tier of
+    /// `smallObjectTierBudget` bytes.
     public static func start(
         wiring: Wiring,
         nodeCount: Int = 12,
@@ -57,10 +58,12 @@ public final class LocalCluster: Sendable {
         client configuration: ClientConfiguration = ClientConfiguration(),
         respondDelays: [Int: Duration] = [:],
         delayedOpcodes: Set<Opcode>? = nil,
-        wallClock: @escaping @Sendable () -> Int64 = ObjectExpiry.systemClockMilliseconds
+        wallClock: @escaping @Sendable () -> Int64 = ObjectExpiry.systemClockMilliseconds,
+        smallObjectTierBudget: Int = InfiniCacheProxy.defaultSmallObjectTierBudget,
+        smallObjectLimit: Int = InfiniCacheProxy.defaultSmallObjectLimit
     ) async throws -> LocalCluster {
         let logger = Logger(label: "infinicache.cluster")
-        let proxy = InfiniCacheProxy(wallClock: wallClock, logger: logger)
+        let proxy = InfiniCacheProxy(wallClock: wallClock, smallObjectTierBudget: smallObjectTierBudget, smallObjectLimit: smallObjectLimit, logger: logger)
         let nodes = (0..<nodeCount).map { _ in CacheNode(capacity: nodeCapacity, logger: logger) }
         func responder(_ index: Int) -> any FrameResponder {
             respondDelays[index].map { DelayedResponder(base: nodes[index], delay: $0, opcodes: delayedOpcodes) } ?? nodes[index]

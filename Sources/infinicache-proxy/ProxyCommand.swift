@@ -40,6 +40,12 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds a read of a replicated object waits for one replica before asking another (0 asks all at once).")
     var hedgeDelayMs = Int(InfiniCacheProxy.defaultHedgeDelay / .milliseconds(1))
 
+    @Option(help: "MiB of the proxy's memory that keeps small replicated objects whole, so that a GET of one asks no node (0 turns it off).")
+    var smallObjectTierMib = InfiniCacheProxy.defaultSmallObjectTierBudget >> 20
+
+    @Option(help: "Longest object the small-object tier keeps, in KiB.")
+    var smallObjectKib = InfiniCacheProxy.defaultSmallObjectLimit >> 10
+
     @Option(help: "Shared secret clients must present in a hello before any request; defaults to $INFINICACHE_CLIENT_TOKEN. Without one, any process that reaches the client port may read, write and delete every key.")
     var clientToken: String?
 
@@ -55,6 +61,9 @@ struct ProxyCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...60_000).contains(self.hedgeDelayMs) else {
             throw ValidationError("--hedge-delay-ms must be from 0 to 60000")
+        }
+        guard (0...(1 << 20)).contains(self.smallObjectTierMib), (0...(16 << 10)).contains(self.smallObjectKib) else {
+            throw ValidationError("--small-object-tier-mib must be from 0 to 1048576 and --small-object-kib from 0 to 16384")
         }
     }
 
@@ -84,7 +93,10 @@ struct ProxyCommand: AsyncParsableCommand {
     func buildApplication(executables: URL, registry: PrometheusCollectorRegistry? = nil, logger: Logger) async throws -> ProxyApplication {
         let token = try self.service.resolvedToken()
         let clientToken = resolvedClientToken(self.clientToken)
-        let proxy = InfiniCacheProxy(uploadTimeout: .seconds(self.uploadTimeout), hedgeDelay: self.hedgeDelayMs > 0 ? .milliseconds(self.hedgeDelayMs) : nil, logger: logger)
+        let proxy = InfiniCacheProxy(
+            uploadTimeout: .seconds(self.uploadTimeout), hedgeDelay: self.hedgeDelayMs > 0 ? .milliseconds(self.hedgeDelayMs) : nil,
+            smallObjectTierBudget: self.smallObjectTierMib << 20, smallObjectLimit: self.smallObjectKib << 10, logger: logger
+        )
         let serverless = try await self.functions.deploy(proxy: proxy, executables: executables, logger: logger)
         let server = try await ProxyServer.start(
             proxy: proxy,

@@ -42,7 +42,7 @@ struct ReplicationTests {
 
     @Test("a replicated object survives r lost nodes, and a read asks the next replica at once when one is gone")
     func survivesLostReplicas() async throws {
-        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 3, client: ClientConfiguration(timeout: .seconds(10)))
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 3, client: ClientConfiguration(timeout: .seconds(10)), smallObjectTierBudget: 0)
         defer { Task { await cluster.stop() } }
         let value = ByteBuffer(bytes: randomBytes(count: 4000, seed: 23))
         try await cluster.client.put("kept", value)
@@ -58,7 +58,7 @@ struct ReplicationTests {
         // Reads that began at node 0 would time out after 2 s if no other replica were asked.
         let cluster = try await LocalCluster.start(
             wiring: .inProcess, nodeCount: 3, client: ClientConfiguration(timeout: .seconds(2)),
-            respondDelays: [0: .seconds(30)], delayedOpcodes: [.getChunk]
+            respondDelays: [0: .seconds(30)], delayedOpcodes: [.getChunk], smallObjectTierBudget: 0
         )
         defer { Task { await cluster.stop() } }
         let value = ByteBuffer(bytes: randomBytes(count: 1000, seed: 24))

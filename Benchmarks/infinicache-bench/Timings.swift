@@ -1,0 +1,33 @@
+import FunctionPlatform
+import Histogram
+
+/// Per-operation latencies (HdrHistogram, microseconds).
+struct Timings {
+    private var histogram = Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+
+    mutating func measure(_ count: Int, _ operation: (Int) async throws -> Void) async throws {
+        let clock = ContinuousClock()
+        for index in 0..<count {
+            let took = try await clock.measure { try await operation(index) }
+            self.histogram.record(UInt64(max(took.seconds * 1e6, 1)))
+        }
+    }
+
+    /// The latency at `percentile`, in milliseconds.
+    func percentile(_ percentile: Double) -> Double {
+        Double(self.histogram.valueAtPercentile(percentile)) / 1000
+    }
+
+    /// The e2e suite's p50 and p99 rows of `op` on objects of `size` bytes, against the
+    /// same figures of Redis.
+    func latencyRows(op: String, size: Int, against redis: Timings) -> [BenchRow] {
+        func row(_ metric: String, _ unit: String, _ value: Double, _ baseline: Double) -> BenchRow {
+            BenchRow(suite: "e2e", op: op, metric: metric, unit: unit, value: value, k: 10, r: 2, size: size, threads: 1)
+                .comparedTo(baseline, named: "redis")
+        }
+        return [
+            row("p50_latency", "ms", self.percentile(50), redis.percentile(50)),
+            row("p99_latency", "ms", self.percentile(99), redis.percentile(99)),
+        ]
+    }
+}
