@@ -15,9 +15,10 @@ enum StatisticsTable {
                 ("objects", "\(statistics.objects) (\(statistics.expiringObjects) with an expiry)"),
                 ("bytes", "\(bytes(statistics.bytes)), \(bytes(statistics.codedBytes)) coded"),
                 ("node memory", "\(bytes(used)) of \(bytes(capacity)) used (\(percent(used, of: capacity)))"),
+                ("proxy tier", "\(statistics.tierObjects) small objects, \(bytes(statistics.tierBytes))"),
             ]),
             ("Since the proxy started", [
-                ("reads", "\(reads): \(counters.hits) hits, \(counters.misses) misses (hit ratio \(percent(counters.hits, of: reads)))"),
+                ("reads", "\(reads): \(counters.hits) hits (\(counters.tierHits) from the proxy tier), \(counters.misses) misses (hit ratio \(percent(counters.hits, of: reads)))"),
                 ("evictions", "\(counters.evictions)"),
                 ("expirations", "\(counters.expirations)"),
                 ("objects lost", "\(counters.lostObjects)"),
