@@ -5,20 +5,42 @@ import InfiniCacheClient
 import NIOCore
 
 /// `e2e`: GET and PUT of 1 KiB to 100 MiB objects through the whole cache (client → proxy
-/// → 12 nodes, 10 + 2), beside `redis-server` storing the same objects, in one run; plus
-/// first-d under a 200 ms straggler, and a node's resident memory at its cap. For 1 KiB
-/// objects it also times `exists` against Redis' EXISTS: a round trip to the proxy that
-/// touches no node, which tells the proxy hop's share of a small GET from the nodes'.
+/// → its nodes, coded as `ClientConfiguration()` codes them), beside `redis-server` storing
+/// the same objects, in one run; plus first-d under a 200 ms straggler, and a node's
+/// resident memory at its cap. For 1 KiB objects it also times `exists` against Redis'
+/// EXISTS: a round trip to the proxy that touches no node, which tells the proxy hop's
+/// share of a small GET from the nodes'. With `--network emulated`, see ``EmulatedE2E``.
 struct E2ESuite {
     static let sizes = [1 << 10, 1 << 20, 10 << 20, 100 << 20]
     /// Operations in flight in the throughput rows.
     static let concurrency = 4
 
+    /// A Redis the cache is compared with: its name in the rows, and one connection per
+    /// operation in flight.
+    struct Baseline {
+        var name: String
+        var connections: [RESPConnection]
+
+        static func connect(_ name: String, to redis: RedisServer) async throws -> Baseline {
+            var connections: [RESPConnection] = []
+            for _ in 0..<E2ESuite.concurrency {
+                connections.append(try await redis.connect())
+            }
+            return Baseline(name: name, connections: connections)
+        }
+
+        func close() async {
+            for connection in self.connections {
+                await connection.close()
+            }
+        }
+    }
+
     let settings: BenchSettings
     let separateProcesses: Bool
 
     /// Operations per (system, op, size), spread over interleaved blocks.
-    private func operations(size: Int) -> Int {
+    func operations(size: Int) -> Int {
         let full = size <= 1 << 10 ? 2000 : size <= 1 << 20 ? 200 : size <= 10 << 20 ? 40 : 8
         return self.settings.quick ? max(full / 10, 4) : full
     }
@@ -36,10 +58,7 @@ struct E2ESuite {
     }
 
     private func run(redis: RedisServer) async throws -> [BenchRow] {
-        var redisConnections: [RESPConnection] = []
-        for _ in 0..<Self.concurrency {
-            redisConnections.append(try await redis.connect())
-        }
+        let baseline = try await Baseline.connect("redis", to: redis)
         progress("e2e: starting the cache (\(self.separateProcesses ? "separate processes" : "embedded"))")
         let capacity = self.separateProcesses ? 256 : 1024
         let cache = try await BenchCluster.start(separateProcesses: self.separateProcesses, nodeCapacityMiB: capacity, straggler: nil, client: ClientConfiguration())
@@ -47,7 +66,7 @@ struct E2ESuite {
         do {
             for size in Self.sizes {
                 progress("e2e \(formatBytes(size))")
-                rows += try await self.compare(size: size, cache: cache.client, redis: redisConnections)
+                rows += try await self.compare(size: size, cache: cache.client, baselines: [baseline])
             }
             rows += try await self.straggler(baseline: cache.client)
             if self.separateProcesses {
@@ -58,66 +77,76 @@ struct E2ESuite {
             throw error
         }
         await cache.stop()
-        for connection in redisConnections {
-            await connection.close()
-        }
+        await baseline.close()
         return rows
     }
 
-    /// Latency percentiles and throughput of PUT and GET, the two systems interleaved
-    /// block by block.
-    private func compare(size: Int, cache: InfiniCacheClient, redis redisConnections: [RESPConnection]) async throws -> [BenchRow] {
-        let redis = redisConnections[0]
+    /// Latency percentiles and throughput of PUT and GET, the cache and each baseline
+    /// taking turns block by block; one row per figure and baseline, marked `variant`.
+    func compare(size: Int, cache: InfiniCacheClient, baselines: [Baseline], variant: String? = nil) async throws -> [BenchRow] {
         let value = ByteBuffer(bytes: pseudoRandomBytes(count: size))
         let keys = (0..<4).map { "e2e-\(size)-\($0)" }
         let operations = self.operations(size: size)
         let blocks = min(4, operations)
-        var cachePut = Timings(), cacheGet = Timings(), redisPut = Timings(), redisGet = Timings()
-        var cacheExists = Timings(), redisExists = Timings()
         let timesExists = size == 1 << 10
+        // Per system (the cache first, then the baselines): put, get and exists latencies.
+        var timings = Array(repeating: (put: Timings(), get: Timings(), exists: Timings()), count: 1 + baselines.count)
         // Warm-up: connections, codecs, allocator pools, Redis' memory.
         for key in keys {
             try await cache.put(key, value)
-            try await redis.set(key, value)
+            for baseline in baselines {
+                try await baseline.connections[0].set(key, value)
+            }
         }
-        guard try await cache.get(keys[0]) == value, try await redis.get(keys[0]) == value else {
-            throw RedisError("a warm-up read did not return the object written")
+        guard try await cache.get(keys[0]) == value else {
+            throw RedisError("a warm-up read of the cache did not return the object written")
+        }
+        for baseline in baselines where try await baseline.connections[0].get(keys[0]) != value {
+            throw RedisError("a warm-up read of \(baseline.name) did not return the object written")
         }
         for block in 0..<blocks {
             let count = operations / blocks
-            let cacheFirst = block.isMultiple(of: 2)
-            for turn in 0..<2 {
-                if (turn == 0) == cacheFirst {
-                    try await cachePut.measure(count) { try await cache.put(keys[$0 % keys.count], value) }
-                    try await cacheGet.measure(count) { _ = try await cache.get(keys[$0 % keys.count]) }
+            for turn in timings.indices {
+                let system = (block + turn) % timings.count
+                if system == 0 {
+                    try await timings[0].put.measure(count) { try await cache.put(keys[$0 % keys.count], value) }
+                    try await timings[0].get.measure(count) { _ = try await cache.get(keys[$0 % keys.count]) }
                     if timesExists {
-                        try await cacheExists.measure(count) { _ = try await cache.exists(keys[$0 % keys.count]) }
+                        try await timings[0].exists.measure(count) { _ = try await cache.exists(keys[$0 % keys.count]) }
                     }
                 } else {
-                    try await redisPut.measure(count) { try await redis.set(keys[$0 % keys.count], value) }
-                    try await redisGet.measure(count) { _ = try await redis.get(keys[$0 % keys.count]) }
+                    let redis = baselines[system - 1].connections[0]
+                    try await timings[system].put.measure(count) { try await redis.set(keys[$0 % keys.count], value) }
+                    try await timings[system].get.measure(count) { _ = try await redis.get(keys[$0 % keys.count]) }
                     if timesExists {
-                        try await redisExists.measure(count) { _ = try await redis.exists(keys[$0 % keys.count]) }
+                        try await timings[system].exists.measure(count) { _ = try await redis.exists(keys[$0 % keys.count]) }
                     }
                 }
             }
         }
-        var rows = cachePut.latencyRows(op: "put", size: size, against: redisPut) + cacheGet.latencyRows(op: "get", size: size, against: redisGet)
-        if timesExists {
-            rows += cacheExists.latencyRows(op: "exists", size: size, against: redisExists)
+        let (k, r) = ClientConfiguration().coding(forObjectLength: size)
+        var rows: [BenchRow] = []
+        for (index, baseline) in baselines.enumerated() {
+            let against = timings[index + 1]
+            rows += timings[0].put.latencyRows(op: "put", size: size, k: k, r: r, against: against.put, named: baseline.name, variant: variant)
+            rows += timings[0].get.latencyRows(op: "get", size: size, k: k, r: r, against: against.get, named: baseline.name, variant: variant)
+            if timesExists {
+                rows += timings[0].exists.latencyRows(op: "exists", size: size, k: k, r: r, against: against.exists, named: baseline.name, variant: variant)
+            }
         }
-        rows += try await self.throughput(size: size, value: value, keys: keys, cache: cache, redis: redisConnections)
+        rows += try await self.throughput(size: size, value: value, keys: keys, cache: cache, baselines: baselines, variant: variant)
         return rows
     }
 
     /// Object bytes per second with ``concurrency`` operations in flight (one Redis
-    /// connection each; the cache client shares its connections), the two systems
-    /// alternating.
-    private func throughput(size: Int, value: ByteBuffer, keys: [String], cache: InfiniCacheClient, redis: [RESPConnection]) async throws -> [BenchRow] {
+    /// connection each; the cache client shares its connections), the systems taking turns.
+    private func throughput(size: Int, value: ByteBuffer, keys: [String], cache: InfiniCacheClient, baselines: [Baseline], variant: String?) async throws -> [BenchRow] {
         let perWorker = max(self.operations(size: size) / Self.concurrency, 2)
-        var seconds = ["cache-put": 0.0, "redis-put": 0.0, "cache-get": 0.0, "redis-get": 0.0]
+        // Per system (the cache first): seconds of puts and of gets.
+        var seconds = Array(repeating: (put: 0.0, get: 0.0), count: 1 + baselines.count)
         for round in 0..<2 {
-            for system in round == 0 ? ["cache", "redis"] : ["redis", "cache"] {
+            for turn in seconds.indices {
+                let system = (round + turn) % seconds.count
                 for op in ["put", "get"] {
                     let took = try await ContinuousClock().measure {
                         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -126,10 +155,10 @@ struct E2ESuite {
                                     for index in 0..<perWorker {
                                         let key = keys[(worker + index) % keys.count]
                                         switch (system, op) {
-                                        case ("cache", "put"): try await cache.put(key, value)
-                                        case ("cache", _): _ = try await cache.get(key)
-                                        case (_, "put"): try await redis[worker].set(key, value)
-                                        default: _ = try await redis[worker].get(key)
+                                        case (0, "put"): try await cache.put(key, value)
+                                        case (0, _): _ = try await cache.get(key)
+                                        case (_, "put"): try await baselines[system - 1].connections[worker].set(key, value)
+                                        default: _ = try await baselines[system - 1].connections[worker].get(key)
                                         }
                                     }
                                 }
@@ -137,14 +166,23 @@ struct E2ESuite {
                             try await group.waitForAll()
                         }
                     }
-                    seconds["\(system)-\(op)", default: 0] += took.seconds
+                    if op == "put" {
+                        seconds[system].put += took.seconds
+                    } else {
+                        seconds[system].get += took.seconds
+                    }
                 }
             }
         }
-        let bytes = Double(2 * Self.concurrency * perWorker * size)
-        return ["put", "get"].map { op in
-            BenchRow(suite: "e2e", op: op, metric: "throughput", unit: "MB/s", value: bytes / seconds["cache-\(op)"]! / 1e6, k: 10, r: 2, size: size, threads: Self.concurrency)
-                .comparedTo(bytes / seconds["redis-\(op)"]! / 1e6, named: "redis")
+        let megabytes = Double(2 * Self.concurrency * perWorker * size) / 1e6
+        let (k, r) = ClientConfiguration().coding(forObjectLength: size)
+        return baselines.indices.flatMap { index in
+            [
+                BenchRow(suite: "e2e", op: "put", metric: "throughput", unit: "MB/s", value: megabytes / seconds[0].put, k: k, r: r, size: size, threads: Self.concurrency, variant: variant)
+                    .comparedTo(megabytes / seconds[index + 1].put, named: baselines[index].name),
+                BenchRow(suite: "e2e", op: "get", metric: "throughput", unit: "MB/s", value: megabytes / seconds[0].get, k: k, r: r, size: size, threads: Self.concurrency, variant: variant)
+                    .comparedTo(megabytes / seconds[index + 1].get, named: baselines[index].name),
+            ]
         }
     }
 

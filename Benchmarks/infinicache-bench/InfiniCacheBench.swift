@@ -26,6 +26,9 @@ struct InfiniCacheBench: AsyncParsableCommand {
     @Flag(help: "Run the cache as separate infinicache-proxy and infinicache-node processes (built next to the bench) instead of embedding it.")
     var processes = false
 
+    @Option(help: "The e2e suite's network: loopback, or emulated (each cache node and a Redis in a network namespace behind a 400 Mbit/s tc-tbf link; needs root and iproute2, and runs the cache as separate processes).")
+    var network: NetworkMode = .loopback
+
     @OptionGroup(title: "Options of the trace suite")
     var trace: TraceOptions
 
@@ -34,7 +37,7 @@ struct InfiniCacheBench: AsyncParsableCommand {
         var rows: [BenchRow] = []
         for suite in self.suites {
             progress("suite \(suite.rawValue)\(self.quick ? " (quick)" : "")")
-            rows += try await suite.run(settings, separateProcesses: self.processes, trace: self.trace)
+            rows += try await suite.run(settings, separateProcesses: self.processes, network: self.network, trace: self.trace)
         }
         if self.json {
             print(try BenchRow.jsonArray(rows))
@@ -54,10 +57,11 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
     case trace
     case resp
 
-    func run(_ settings: BenchSettings, separateProcesses: Bool, trace: TraceOptions) async throws -> [BenchRow] {
+    func run(_ settings: BenchSettings, separateProcesses: Bool, network: NetworkMode, trace: TraceOptions) async throws -> [BenchRow] {
         switch self {
         case .codec: try CodecSuite(settings: settings).run()
         case .wire: try WireSuite(settings: settings).run()
+        case .e2e where network == .emulated: try await EmulatedE2E(suite: E2ESuite(settings: settings, separateProcesses: true)).run()
         case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
         case .redundancy: try await RedundancySuite(settings: settings, separateProcesses: separateProcesses).run()
         case .availability: try await AvailabilitySuite(settings: settings).run()
@@ -65,6 +69,12 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
         case .resp: try await RESPSuite(settings: settings).run()
         }
     }
+}
+
+/// Where the e2e suite's cache and Redis talk.
+enum NetworkMode: String, CaseIterable, ExpressibleByArgument {
+    case loopback
+    case emulated
 }
 
 /// Writes a progress line to stderr, which `--json` leaves free of results.

@@ -13,27 +13,35 @@ enum Processes {
     }
 }
 
-/// `redis-server` from the system, on a loopback port with persistence off.
+/// `redis-server` from the system, with persistence off: on a loopback port, or on `host`
+/// started through the command `wrapper` (`ip netns exec NS`, to run it in a namespace).
 final class RedisServer {
+    let host: String
     let port: Int
     private let process: Process
 
-    init() throws {
-        self.port = try Processes.freePort()
+    init(host: String = "127.0.0.1", wrapper: [String] = []) throws {
+        self.host = host
+        self.port = host == "127.0.0.1" ? try Processes.freePort() : 6379
         let executable = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let executable else {
             throw RedisError("redis-server is not installed (scripts/with-deps installs it)")
         }
-        self.process = try ChildProcess.launch(URL(fileURLWithPath: executable), [
-            "--port", "\(self.port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        let arguments = [
+            "--port", "\(self.port)", "--bind", host, "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--maxmemory", "0",
-        ])
+        ]
+        if let command = wrapper.first {
+            self.process = try ChildProcess.launch(URL(fileURLWithPath: command), wrapper.dropFirst() + [executable] + arguments)
+        } else {
+            self.process = try ChildProcess.launch(URL(fileURLWithPath: executable), arguments)
+        }
     }
 
     /// Connects once Redis accepts connections (it needs a moment to start).
     func connect() async throws -> RESPConnection {
         for _ in 0..<200 {
-            if let connection = try? await RESPConnection.connect(port: self.port) {
+            if let connection = try? await RESPConnection.connect(host: self.host, port: self.port) {
                 return connection
             }
             try await Task.sleep(for: .milliseconds(25))

@@ -21,7 +21,7 @@ final class RESPConnection: Sendable {
         self.channel = channel
     }
 
-    static func connect(port: Int) async throws -> RESPConnection {
+    static func connect(host: String = "127.0.0.1", port: Int) async throws -> RESPConnection {
         let channel = try await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -30,7 +30,7 @@ final class RESPConnection: Sendable {
                     try channel.pipeline.syncOperations.addHandler(RESPCommandHandler())
                 }
             }
-            .connect(host: "127.0.0.1", port: port).get()
+            .connect(host: host, port: port).get()
         return RESPConnection(channel: channel)
     }
 

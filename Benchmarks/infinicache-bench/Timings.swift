@@ -18,16 +18,16 @@ struct Timings {
         Double(self.histogram.valueAtPercentile(percentile)) / 1000
     }
 
-    /// The e2e suite's p50 and p99 rows of `op` on objects of `size` bytes, against the
-    /// same figures of Redis.
-    func latencyRows(op: String, size: Int, against redis: Timings) -> [BenchRow] {
-        func row(_ metric: String, _ unit: String, _ value: Double, _ baseline: Double) -> BenchRow {
-            BenchRow(suite: "e2e", op: op, metric: metric, unit: unit, value: value, k: 10, r: 2, size: size, threads: 1)
-                .comparedTo(baseline, named: "redis")
+    /// The e2e suite's p50 and p99 rows of `op` on objects of `size` bytes coded k + r,
+    /// against the same figures of the baseline `name`.
+    func latencyRows(op: String, size: Int, k: Int, r: Int, against baseline: Timings, named name: String, variant: String? = nil) -> [BenchRow] {
+        func row(_ metric: String, _ value: Double, _ baselineValue: Double) -> BenchRow {
+            BenchRow(suite: "e2e", op: op, metric: metric, unit: "ms", value: value, k: k, r: r, size: size, threads: 1, variant: variant)
+                .comparedTo(baselineValue, named: name)
         }
         return [
-            row("p50_latency", "ms", self.percentile(50), redis.percentile(50)),
-            row("p99_latency", "ms", self.percentile(99), redis.percentile(99)),
+            row("p50_latency", self.percentile(50), baseline.percentile(50)),
+            row("p99_latency", self.percentile(99), baseline.percentile(99)),
         ]
     }
 }

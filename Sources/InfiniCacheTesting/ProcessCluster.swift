@@ -16,19 +16,26 @@ public final class ProcessCluster {
     /// The node processes, in order (to kill one, or read its memory).
     public let nodeProcesses: [Process]
     private let proxyProcess: Process
+    /// The address the proxy listens on.
+    public let host: String
 
     /// Starts a proxy on free loopback ports, with `proxyArguments` added to its command
     /// line, and `nodeCount` nodes of `nodeCapacityMiB` each, and returns once every node
-    /// has registered; node 0 answers every request `straggler` late, when given.
+    /// has registered; node 0 answers every request `straggler` late, when given. The proxy
+    /// listens on `host`; node `i` is started through the command `nodeWrapper(i)` when
+    /// given (for example `ip netns exec NS`, to run it in a network namespace).
     ///
     /// - Throws: `PlatformError` if an executable is missing, `CocoaError` if a process
     ///   does not report that it is ready within 10 s.
-    public init(executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil, proxyArguments: [String] = []) async throws {
+    public init(
+        executables directory: URL, nodeCount: Int, nodeCapacityMiB: Int, straggler: Duration? = nil, proxyArguments: [String] = [],
+        host: String = "127.0.0.1", nodeWrapper: ((Int) -> [String])? = nil
+    ) async throws {
         let environment = ["INFINICACHE_TOKEN": "cluster-\(UInt64.random(in: 0...UInt64.max))"]
         let proxyOutput = Pipe()
         let proxy = try ChildProcess.launch(
             try ChildProcess.executable("infinicache-proxy", in: directory),
-            ["--client-port", "0", "--node-port", "0", "--log-level", "error"] + proxyArguments,
+            ["--host", host, "--client-port", "0", "--node-port", "0", "--log-level", "error"] + proxyArguments,
             environment: environment,
             output: proxyOutput
         )
@@ -46,9 +53,16 @@ public final class ProcessCluster {
             var outputs: [Pipe] = []
             for index in 0..<nodeCount {
                 let straggling = index == 0 ? straggler.map { ["--respond-delay-ms", "\(Int($0 / .milliseconds(1)))"] } : nil
-                let arguments = ChildProcess.nodeArguments(proxyPort: nodePort, function: "node-\(index)", capacityMiB: nodeCapacityMiB, extra: straggling ?? [])
+                let arguments = ChildProcess.nodeArguments(
+                    proxyPort: nodePort, function: "node-\(index)", capacityMiB: nodeCapacityMiB, extra: ["--proxy-host", host] + (straggling ?? [])
+                )
                 let output = Pipe()
-                nodes.append(try ChildProcess.launch(try ChildProcess.executable("infinicache-node", in: directory), arguments, environment: environment, output: output))
+                let node = try ChildProcess.executable("infinicache-node", in: directory)
+                if let wrapper = nodeWrapper?(index), let command = wrapper.first {
+                    nodes.append(try ChildProcess.launch(URL(fileURLWithPath: command), wrapper.dropFirst() + [node.path] + arguments, environment: environment, output: output))
+                } else {
+                    nodes.append(try ChildProcess.launch(node, arguments, environment: environment, output: output))
+                }
                 outputs.append(output)
             }
             for output in outputs {
@@ -64,11 +78,12 @@ public final class ProcessCluster {
         }
         self.nodeProcesses = nodes
         self.proxyProcess = proxy
+        self.host = host
     }
 
     /// A client of the proxy.
     public func connectClient(configuration: ClientConfiguration = ClientConfiguration()) async throws -> InfiniCacheClient {
-        try await InfiniCacheClient.connect(to: [(host: "127.0.0.1", port: self.clientPort)], configuration: configuration)
+        try await InfiniCacheClient.connect(to: [(host: self.host, port: self.clientPort)], configuration: configuration)
     }
 
     /// Stops the proxy and every node still running.
