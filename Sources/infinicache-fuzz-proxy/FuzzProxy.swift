@@ -90,7 +90,8 @@ private func exercise(_ bytes: UnsafeRawBufferPointer) {
 }
 
 /// A starting corpus: one input per request a client sends, a whole write and read, an
-/// expiring write read by range, and a scan and a flush.
+/// expiring write read by range, a scan and a flush, and writes in one round trip
+/// (erasure-coded, and replicated, which the proxy's small-object tier keeps).
 /// The chunks of a write carry version 1, the version a fresh proxy gives its first write.
 private func writeSeeds(to directory: String) throws {
     let key = ByteBuffer(string: "seed")
@@ -110,6 +111,13 @@ private func writeSeeds(to directory: String) throws {
     ObjectExpiry.never.write(to: &persist)
     var scan = ByteBuffer()
     scan.writeMultipleIntegers(UInt64(0), UInt32(10), endianness: .little)
+    func inline(k: UInt8, chunks: [ByteBuffer]) -> Frame {
+        var payload = ByteBuffer()
+        InlinePut(maxChunkLength: 4096, expiry: .never, chunks: chunks).write(to: &payload)
+        return Frame(.putObjectInline, key: key, k: k, r: 1, objectLength: 8, payload: payload)
+    }
+    let codedInline = inline(k: 2, chunks: chunks.map(\.payload))
+    let replicatedInline = inline(k: 1, chunks: [ByteBuffer(bytes: [UInt8](repeating: 7, count: 8))])
     let seeds: [String: [Frame]] = [
         "write-and-read": [announce] + chunks + [Frame(.getObject, key: key)],
         "put-object": [announce],
@@ -119,6 +127,8 @@ private func writeSeeds(to directory: String) throws {
         "stats": [Frame(.stats)],
         "expiring-write-and-range-read": [expiring] + chunks + [Frame(.getObject, key: key, payload: range), Frame(.expire, key: key, payload: persist)],
         "scan-and-flush": [announce] + chunks + [Frame(.scan, payload: scan), Frame(.flush)],
+        "inline-write-and-read": [codedInline, Frame(.getObject, key: key)],
+        "replicated-inline-write-read-delete": [replicatedInline, Frame(.getObject, key: key), Frame(.getObject, key: key, payload: range), Frame(.delete, key: key)],
     ]
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     for (name, frames) in seeds {
