@@ -10,6 +10,15 @@ final class BenchCluster {
     let client: InfiniCacheClient
     /// The node processes, when there are any (for their resident memory).
     var nodeProcesses: [Process] { self.processes?.nodeProcesses ?? [] }
+    /// Who spends CPU on the cache's requests, when it runs as processes: the proxy, the
+    /// nodes, and this process (the client).
+    var cpuAccount: CPUAccount? {
+        self.processes.map { processes in
+            CPUAccount(roles: [
+                "proxy": [processes.proxyProcessIdentifier], "nodes": processes.nodeProcesses.map(\.processIdentifier), "client": [getpid()],
+            ])
+        }
+    }
     private let embedded: LocalCluster?
     private let processes: ProcessCluster?
 
@@ -24,11 +33,13 @@ final class BenchCluster {
     /// Starts a cluster whose node 0 delays every response by `straggler`, if given, and
     /// whose proxy keeps objects of at most `tierObjectLimit` bytes in a small-object tier
     /// of `tierBudget` bytes (the proxy's defaults when nil; a budget of 0 turns it off).
+    /// With `network`, node `i` runs in the namespace of its link `i` and the proxy listens
+    /// on link 0's root-side address (processes, whatever `separateProcesses` says).
     static func start(
         separateProcesses: Bool, nodeCapacityMiB: Int, straggler: Duration?, client configuration: ClientConfiguration,
-        tierBudget: Int? = nil, tierObjectLimit: Int? = nil
+        tierBudget: Int? = nil, tierObjectLimit: Int? = nil, network: EmulatedNetwork? = nil
     ) async throws -> BenchCluster {
-        guard separateProcesses else {
+        guard separateProcesses || network != nil else {
             let cluster = try await LocalCluster.start(
                 wiring: .tcp,
                 nodeCount: self.nodeCount,
@@ -44,7 +55,8 @@ final class BenchCluster {
         let tierArguments =
             (tierBudget.map { ["--small-object-tier-mib", "\($0 >> 20)"] } ?? []) + (tierObjectLimit.map { ["--small-object-kib", "\($0 >> 10)"] } ?? [])
         let processes = try await ProcessCluster(
-            executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler, proxyArguments: tierArguments
+            executables: directory, nodeCount: self.nodeCount, nodeCapacityMiB: nodeCapacityMiB, straggler: straggler, proxyArguments: tierArguments,
+            host: network?.links[0].hostAddress ?? "127.0.0.1", nodeWrapper: network.map { network in { network.wrapper($0) } }
         )
         do {
             return BenchCluster(client: try await processes.connectClient(configuration: configuration), embedded: nil, processes: processes)

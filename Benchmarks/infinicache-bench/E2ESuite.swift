@@ -20,6 +20,8 @@ struct E2ESuite {
     struct Baseline {
         var name: String
         var connections: [RESPConnection]
+        /// Its processes, for the CPU each request costs (the first baseline's only).
+        var cpuAccount: CPUAccount?
 
         static func connect(_ name: String, to redis: RedisServer) async throws -> Baseline {
             var connections: [RESPConnection] = []
@@ -58,7 +60,8 @@ struct E2ESuite {
     }
 
     private func run(redis: RedisServer) async throws -> [BenchRow] {
-        let baseline = try await Baseline.connect("redis", to: redis)
+        var baseline = try await Baseline.connect("redis", to: redis)
+        baseline.cpuAccount = redis.cpuAccount
         progress("e2e: starting the cache (\(self.separateProcesses ? "separate processes" : "embedded"))")
         let capacity = self.separateProcesses ? 256 : 1024
         let cache = try await BenchCluster.start(separateProcesses: self.separateProcesses, nodeCapacityMiB: capacity, straggler: nil, client: ClientConfiguration())
@@ -66,7 +69,7 @@ struct E2ESuite {
         do {
             for size in Self.sizes {
                 progress("e2e \(formatBytes(size))")
-                rows += try await self.compare(size: size, cache: cache.client, baselines: [baseline])
+                rows += try await self.compare(size: size, cache: cache.client, cpu: cache.cpuAccount, baselines: [baseline])
             }
             rows += try await self.straggler(baseline: cache.client)
             if self.separateProcesses {
@@ -83,7 +86,9 @@ struct E2ESuite {
 
     /// Latency percentiles and throughput of PUT and GET, the cache and each baseline
     /// taking turns block by block; one row per figure and baseline, marked `variant`.
-    func compare(size: Int, cache: InfiniCacheClient, baselines: [Baseline], variant: String? = nil) async throws -> [BenchRow] {
+    /// With `cpu` (the cache's processes) and the first baseline's account, also the CPU
+    /// time a sequential PUT and GET cost, by process role.
+    func compare(size: Int, cache: InfiniCacheClient, cpu: CPUAccount? = nil, baselines: [Baseline], variant: String? = nil) async throws -> [BenchRow] {
         let value = ByteBuffer(bytes: pseudoRandomBytes(count: size))
         let keys = (0..<4).map { "e2e-\(size)-\($0)" }
         let operations = self.operations(size: size)
@@ -104,20 +109,37 @@ struct E2ESuite {
         for baseline in baselines where try await baseline.connections[0].get(keys[0]) != value {
             throw RedisError("a warm-up read of \(baseline.name) did not return the object written")
         }
+        // CPU nanoseconds by role, of the cache's and the first baseline's PUTs and GETs.
+        var cacheCPU = (put: [String: UInt64](), get: [String: UInt64]())
+        var baselineCPU = (put: [String: UInt64](), get: [String: UInt64]())
+        let baselineAccount = baselines.first?.cpuAccount
+        func accounted(_ account: CPUAccount?, _ totals: inout [String: UInt64], _ body: () async throws -> Void) async throws {
+            guard let account else { return try await body() }
+            try await account.measure(into: &totals, body)
+        }
         for block in 0..<blocks {
             let count = operations / blocks
             for turn in timings.indices {
                 let system = (block + turn) % timings.count
                 if system == 0 {
-                    try await timings[0].put.measure(count) { try await cache.put(keys[$0 % keys.count], value) }
-                    try await timings[0].get.measure(count) { _ = try await cache.get(keys[$0 % keys.count]) }
+                    try await accounted(cpu, &cacheCPU.put) {
+                        try await timings[0].put.measure(count) { try await cache.put(keys[$0 % keys.count], value) }
+                    }
+                    try await accounted(cpu, &cacheCPU.get) {
+                        try await timings[0].get.measure(count) { _ = try await cache.get(keys[$0 % keys.count]) }
+                    }
                     if timesExists {
                         try await timings[0].exists.measure(count) { _ = try await cache.exists(keys[$0 % keys.count]) }
                     }
                 } else {
                     let redis = baselines[system - 1].connections[0]
-                    try await timings[system].put.measure(count) { try await redis.set(keys[$0 % keys.count], value) }
-                    try await timings[system].get.measure(count) { _ = try await redis.get(keys[$0 % keys.count]) }
+                    let account = system == 1 ? baselineAccount : nil
+                    try await accounted(account, &baselineCPU.put) {
+                        try await timings[system].put.measure(count) { try await redis.set(keys[$0 % keys.count], value) }
+                    }
+                    try await accounted(account, &baselineCPU.get) {
+                        try await timings[system].get.measure(count) { _ = try await redis.get(keys[$0 % keys.count]) }
+                    }
                     if timesExists {
                         try await timings[system].exists.measure(count) { _ = try await redis.exists(keys[$0 % keys.count]) }
                     }
@@ -134,7 +156,24 @@ struct E2ESuite {
                 rows += timings[0].exists.latencyRows(op: "exists", size: size, k: k, r: r, against: against.exists, named: baseline.name, variant: variant)
             }
         }
+        if cpu != nil, let baseline = baselines.first, baseline.cpuAccount != nil {
+            let measured = Double(blocks * (operations / blocks))
+            rows += Self.cpuRows(op: "put", size: size, k: k, r: r, cache: cacheCPU.put, baseline: baselineCPU.put, named: baseline.name, operations: measured)
+            rows += Self.cpuRows(op: "get", size: size, k: k, r: r, cache: cacheCPU.get, baseline: baselineCPU.get, named: baseline.name, operations: measured)
+        }
         rows += try await self.throughput(size: size, value: value, keys: keys, cache: cache, baselines: baselines, variant: variant)
+        return rows
+    }
+
+    /// CPU microseconds per operation: the cache's by role (proxy, nodes, client), and
+    /// its total against the baseline's (server and client).
+    private static func cpuRows(op: String, size: Int, k: Int, r: Int, cache: [String: UInt64], baseline: [String: UInt64], named name: String, operations: Double) -> [BenchRow] {
+        func perOperation(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1000 / operations }
+        var rows = ["proxy", "nodes", "client"].map { role in
+            BenchRow(suite: "e2e", op: op, metric: "cpu_per_op", unit: "us", value: perOperation(cache[role] ?? 0), k: k, r: r, size: size, threads: 1, variant: "cpu-\(role)")
+        }
+        let total = BenchRow(suite: "e2e", op: op, metric: "cpu_per_op", unit: "us", value: perOperation(cache.values.reduce(0, +)), k: k, r: r, size: size, threads: 1, variant: "cpu-total")
+        rows.append(total.comparedTo(perOperation(baseline.values.reduce(0, +)), named: "\(name)-server-and-client"))
         return rows
     }
 

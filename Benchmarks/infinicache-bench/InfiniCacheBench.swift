@@ -26,7 +26,7 @@ struct InfiniCacheBench: AsyncParsableCommand {
     @Flag(help: "Run the cache as separate infinicache-proxy and infinicache-node processes (built next to the bench) instead of embedding it.")
     var processes = false
 
-    @Option(help: "The e2e suite's network: loopback, or emulated (each cache node and a Redis in a network namespace behind a 400 Mbit/s tc-tbf link; needs root and iproute2, and runs the cache as separate processes).")
+    @Option(help: "The e2e and redundancy suites' network: loopback, or emulated (each cache node, and for e2e a Redis, in a network namespace behind a 400 Mbit/s tc-tbf link; needs root and iproute2, and runs the cache as separate processes).")
     var network: NetworkMode = .loopback
 
     @OptionGroup(title: "Options of the trace suite")
@@ -63,7 +63,7 @@ enum SuiteName: String, CaseIterable, ExpressibleByArgument {
         case .wire: try WireSuite(settings: settings).run()
         case .e2e where network == .emulated: try await EmulatedE2E(suite: E2ESuite(settings: settings, separateProcesses: true)).run()
         case .e2e: try await E2ESuite(settings: settings, separateProcesses: separateProcesses).run()
-        case .redundancy: try await RedundancySuite(settings: settings, separateProcesses: separateProcesses).run()
+        case .redundancy: try await RedundancySuite(settings: settings, separateProcesses: separateProcesses, network: network).run()
         case .availability: try await AvailabilitySuite(settings: settings).run()
         case .trace: try await TraceSuite(settings: settings, options: trace).run()
         case .resp: try await RESPSuite(settings: settings).run()

@@ -19,6 +19,8 @@ final class RedisServer {
     let host: String
     let port: Int
     private let process: Process
+    /// Who spends CPU on Redis' requests: the server, and this process (the client).
+    var cpuAccount: CPUAccount { CPUAccount(roles: ["redis": [self.process.processIdentifier], "client": [getpid()]]) }
 
     init(host: String = "127.0.0.1", wrapper: [String] = []) throws {
         self.host = host

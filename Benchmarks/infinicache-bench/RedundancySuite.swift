@@ -6,13 +6,16 @@ import NIOCore
 /// written and read through three caches side by side: erasure-coded 10 + 2 (the
 /// baseline), replicated 1 + 2 with hedged reads, and replicated with the proxy's
 /// small-object tier on. Each reports p50 latency (one operation at a time) and throughput
-/// (4 in flight), the three caches taking turns block by block.
+/// (4 in flight), the three caches taking turns block by block. With `--network
+/// emulated` the three caches' nodes share 12 namespaces behind 400 Mbit/s links (one
+/// cache is measured at a time), as in ``EmulatedE2E``.
 struct RedundancySuite {
     static let sizes = [1 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20]
     static let concurrency = 4
 
     let settings: BenchSettings
     let separateProcesses: Bool
+    let network: NetworkMode
 
     /// A cache under comparison.
     private struct Contender {
@@ -26,14 +29,30 @@ struct RedundancySuite {
         return self.settings.quick ? max(full / 20, 8) : full
     }
 
+    /// The rows' variant suffix for the network.
+    private var networkSuffix: String { self.network == .emulated ? "-emulated-\(EmulatedE2E.rateMbps)mbit" : "" }
+
     func run() async throws -> [BenchRow] {
+        guard self.network == .emulated else {
+            return try await self.run(on: nil)
+        }
+        if let reason = EmulatedNetwork.unavailableReason() {
+            progress("redundancy --network emulated: skipped, \(reason)")
+            return []
+        }
+        let network = try EmulatedNetwork.create(rates: Array(repeating: EmulatedE2E.rateMbps, count: BenchCluster.nodeCount))
+        defer { network.remove() }
+        return try await self.run(on: network)
+    }
+
+    private func run(on network: EmulatedNetwork?) async throws -> [BenchRow] {
         var contenders: [Contender] = []
         do {
             let largest = Self.sizes.max()!
-            progress("redundancy: starting three caches (\(self.separateProcesses ? "separate processes" : "embedded"))")
-            contenders.append(Contender(name: "erasure-coded", cluster: try await self.start(threshold: 0, tier: false)))
-            contenders.append(Contender(name: "replicated", cluster: try await self.start(threshold: largest, tier: false)))
-            contenders.append(Contender(name: "replicated-tier", cluster: try await self.start(threshold: largest, tier: true)))
+            progress("redundancy: starting three caches (\(network != nil ? "emulated links" : self.separateProcesses ? "separate processes" : "embedded"))")
+            contenders.append(Contender(name: "erasure-coded", cluster: try await self.start(threshold: 0, tier: false, network: network)))
+            contenders.append(Contender(name: "replicated", cluster: try await self.start(threshold: largest, tier: false, network: network)))
+            contenders.append(Contender(name: "replicated-tier", cluster: try await self.start(threshold: largest, tier: true, network: network)))
             var rows: [BenchRow] = []
             for size in Self.sizes {
                 progress("redundancy \(formatBytes(size))")
@@ -47,11 +66,11 @@ struct RedundancySuite {
         }
     }
 
-    private func start(threshold: Int, tier: Bool) async throws -> BenchCluster {
+    private func start(threshold: Int, tier: Bool, network: EmulatedNetwork?) async throws -> BenchCluster {
         try await BenchCluster.start(
             separateProcesses: self.separateProcesses, nodeCapacityMiB: 256, straggler: nil,
             client: ClientConfiguration(replicationThreshold: threshold),
-            tierBudget: tier ? 256 << 20 : 0, tierObjectLimit: tier ? threshold : nil
+            tierBudget: tier ? 256 << 20 : 0, tierObjectLimit: tier ? threshold : nil, network: network
         )
     }
 
@@ -86,10 +105,10 @@ struct RedundancySuite {
         let megabytes = Double(Self.concurrency * (perWorker / 2) * 2 * size) / 1e6
         var rows: [BenchRow] = []
         for index in contenders.indices.dropFirst() {
-            let variant = contenders[index].name
+            let variant = contenders[index].name + self.networkSuffix
             func row(_ op: String, _ metric: String, _ unit: String, _ value: Double, _ baseline: Double, threads: Int) -> BenchRow {
                 BenchRow(suite: "redundancy", op: op, metric: metric, unit: unit, value: value, k: 1, r: 2, size: size, threads: threads, variant: variant)
-                    .comparedTo(baseline, named: contenders[0].name)
+                    .comparedTo(baseline, named: contenders[0].name + self.networkSuffix)
             }
             rows += [
                 row("put", "p50_latency", "ms", puts[index].percentile(50), puts[0].percentile(50), threads: 1),

@@ -32,6 +32,14 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "small-objects",
+            dependencies: [
+                .product(name: "InfiniCacheClient", package: infinicache),
+                .product(name: "InfiniCacheTesting", package: infinicache),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
             name: "serverless",
             dependencies: [
                 .product(name: "InfiniCacheTesting", package: infinicache),

@@ -81,6 +81,9 @@ struct ServerlessReplayer {
                 dataChunkCount: self.configuration.dataChunkCount,
                 parityChunkCount: self.configuration.parityChunkCount,
                 maxChunkLength: self.configuration.scaledMaxChunkLength,
+                // Scaled down, the registry's objects of 10 MB and more would fall under
+                // the replication threshold: every one is coded k + r, as in the paper.
+                replicationThreshold: 0,
                 timeout: self.configuration.requestTimeout
             ),
             placementCapacity: self.configuration.scaledFunctionCapacity,
