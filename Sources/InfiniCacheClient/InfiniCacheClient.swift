@@ -151,14 +151,7 @@ public final class InfiniCacheClient: Sendable {
             if inline.encodedLength <= Self.inlinePutLimit {
                 var payload = ByteBuffer()
                 inline.write(to: &payload)
-                let request = Frame(
-                    .putObjectInline, key: key, k: UInt8(layout.dataChunkCount), r: UInt8(layout.parityChunkCount),
-                    objectLength: UInt64(layout.objectLength), payload: payload
-                )
-                let answer = try await self.exchange(request, proxy: proxy)
-                guard answer.opcode == .stored else {
-                    throw InfiniCacheError(.protocolError, "putObjectInline was answered with \(answer.opcode)")
-                }
+                _ = try await self.announce(.putObjectInline, key: key, layout: layout, payload: payload, proxy: proxy)
                 return
             }
         }
@@ -199,15 +192,22 @@ public final class InfiniCacheClient: Sendable {
         if expiry != .never {
             expiry.write(to: &payload)
         }
+        return try await self.announce(.putObject, key: key, layout: layout, payload: payload, proxy: proxy)
+    }
+
+    /// Sends `opcode` — `putObject`, or `putObjectInline`, which carries the chunks too —
+    /// with `payload` for an object striped as `layout`; returns the version the proxy
+    /// answered `stored` with.
+    private func announce(_ opcode: Opcode, key: ByteBuffer, layout: StripeLayout, payload: ByteBuffer, proxy: Int) async throws -> UInt32 {
         let request = Frame(
-            .putObject, key: key, k: UInt8(layout.dataChunkCount), r: UInt8(layout.parityChunkCount),
+            opcode, key: key, k: UInt8(layout.dataChunkCount), r: UInt8(layout.parityChunkCount),
             objectLength: UInt64(layout.objectLength), payload: payload
         )
-        let placed = try await self.exchange(request, proxy: proxy)
-        guard placed.opcode == .stored else {
-            throw InfiniCacheError(.protocolError, "putObject was answered with \(placed.opcode)")
+        let answer = try await self.exchange(request, proxy: proxy)
+        guard answer.opcode == .stored else {
+            throw InfiniCacheError(.protocolError, "\(opcode) was answered with \(answer.opcode)")
         }
-        return placed.objectVersion
+        return answer.objectVersion
     }
 
     /// The `putChunk` frames of the chunks of stripe `stripe` of an object striped as `layout`.
