@@ -22,13 +22,22 @@ final class EmulatedNetwork: Sendable {
     }
 
     let links: [Link]
-    private let isRemoved = Mutex(false)
+    /// Held while the network is being removed, so that a signal arriving meanwhile waits
+    /// for the removal rather than exiting half-way through it.
+    private let removal = Mutex(false)
     /// Networks to remove if the bench is interrupted.
     private static let live = Mutex<[EmulatedNetwork]>([])
     private static let signalSources = Mutex<[any DispatchSourceSignal]>([])
     static let namePrefix = "icb"
-    static let ip = "/usr/sbin/ip"
-    static let tc = "/usr/sbin/tc"
+    static let ip = EmulatedNetwork.tool("ip")
+    static let tc = EmulatedNetwork.tool("tc")
+
+    /// `name`'s path in the system directories iproute2 installs to, or in `PATH`.
+    private static func tool(_ name: String) -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":").map(String.init) ?? []
+        let directories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] + path
+        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/\(name)"
+    }
 
     /// Why links cannot be emulated here, or nil if they can: it takes root and iproute2.
     static func unavailableReason() -> String? {
@@ -99,17 +108,33 @@ final class EmulatedNetwork: Sendable {
         try Self.run(self.wrapper(index) + [Self.tc, "qdisc", verb, "dev", self.links[index].namespaceInterface] + tbf)
     }
 
-    /// Deletes the namespaces (their veth pairs go with them). Safe to call twice.
+    /// Kills what still runs in the namespaces, then deletes them and their veth pairs.
+    /// Safe to call twice, and from several threads: a second caller returns once the
+    /// first has finished.
     func remove() {
-        guard !self.isRemoved.withLock({ removed in defer { removed = true }; return removed }) else { return }
-        for link in self.links {
-            try? Self.run(Self.ip, "netns", "delete", link.namespace)
-            try? Self.run(Self.ip, "link", "delete", link.hostInterface)
+        self.removal.withLock { removed in
+            guard !removed else { return }
+            removed = true
+            for link in self.links {
+                Self.delete(namespace: link.namespace, hostInterface: link.hostInterface)
+            }
         }
         Self.live.withLock { $0.removeAll { $0 === self } }
     }
 
-    /// Removes namespaces named after a bench process that is no longer running.
+    /// Kills every process left in `namespace` (a namespace outlives its name while any
+    /// runs in it), then deletes it and the root side of its veth pair.
+    private static func delete(namespace: String, hostInterface: String) {
+        let pids = (try? Self.output(Self.ip, "netns", "pids", namespace)) ?? ""
+        for pid in pids.split(whereSeparator: \.isWhitespace).compactMap({ Int32($0) }) {
+            kill(pid, SIGKILL)
+        }
+        try? Self.run(Self.ip, "netns", "delete", namespace)
+        try? Self.run(Self.ip, "link", "delete", hostInterface)
+    }
+
+    /// Removes the namespaces, their processes and their veth pairs named after a bench
+    /// process that is no longer running.
     private static func removeLeftovers() {
         guard let listing = try? Self.output(Self.ip, "netns", "list") else { return }
         for line in listing.split(separator: "\n") {
@@ -117,11 +142,14 @@ final class EmulatedNetwork: Sendable {
             guard name.hasPrefix(Self.namePrefix), let dash = name.firstIndex(of: "-"),
                 let pid = Int32(name[name.index(name.startIndex, offsetBy: Self.namePrefix.count)..<dash]), pid != getpid(), kill(pid, 0) != 0
             else { continue }
-            try? Self.run(Self.ip, "netns", "delete", name)
+            let index = name[name.index(after: dash)...]
+            Self.delete(namespace: name, hostInterface: "\(Self.namePrefix)\(pid)h\(index)")
         }
     }
 
-    /// On SIGINT or SIGTERM: removes every live network, then exits as the signal would.
+    /// On SIGINT or SIGTERM: kills the bench's child processes (the proxy, nodes and
+    /// Redis servers it started, which Foundation puts in process groups of their own, out
+    /// of the terminal's reach), removes every live network, then exits as the signal would.
     private static func handleSignals() {
         Self.signalSources.withLock { sources in
             guard sources.isEmpty else { return }
@@ -129,6 +157,7 @@ final class EmulatedNetwork: Sendable {
                 signal(signalNumber, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
                 source.setEventHandler {
+                    Self.killChildren()
                     for network in Self.live.withLock({ $0 }) {
                         network.remove()
                     }
@@ -136,6 +165,22 @@ final class EmulatedNetwork: Sendable {
                 }
                 source.resume()
                 sources.append(source)
+            }
+        }
+    }
+
+    /// Sends SIGKILL to every process whose parent is this one.
+    private static func killChildren() {
+        let me = getpid()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { continue }
+            // After the command name in parentheses: the state, then the parent's pid.
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == me {
+                kill(pid, SIGKILL)
             }
         }
     }
@@ -166,11 +211,38 @@ final class EmulatedNetwork: Sendable {
         try process.run()
         let standardOutput = output.fileHandleForReading.readDataToEndOfFile()
         let standardError = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard Self.exitStatus(of: process) == 0 else {
             throw EmulatedNetworkError(command: arguments.joined(separator: " "), message: String(decoding: standardError, as: UTF8.self))
         }
         return String(decoding: standardOutput, as: UTF8.self)
+    }
+}
+
+extension EmulatedNetwork {
+    /// The exit status of `process`, once it has exited (it is killed after 30 s): polled
+    /// with `waitpid`, as `ChildProcess.terminate` does, because Foundation's
+    /// `waitUntilExit` can spin for ever on Linux. -1 if it did not exit normally.
+    fileprivate static func exitStatus(of process: Process) -> Int32 {
+        let pid = process.processIdentifier
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            var status: Int32 = 0
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                return status & 0x7f == 0 ? (status >> 8) & 0xff : -1
+            }
+            if result == -1, errno == ECHILD {
+                // Foundation reaped it first: its own record of the status is then set.
+                for _ in 0..<1000 where process.isRunning {
+                    usleep(1000)
+                }
+                return process.isRunning ? -1 : process.terminationStatus
+            }
+            if ContinuousClock.now > deadline {
+                kill(pid, SIGKILL)
+            }
+            usleep(1000)
+        }
     }
 }
 

@@ -4,8 +4,10 @@ import ErasureCoding
 import NIOCore
 
 extension InfiniCacheProxy {
-    /// First-d read (see ``FirstDRead``): asks every node of every stripe at once,
-    /// forwards each chunk as it arrives, and once a stripe has k chunks forwarded
+    /// A read: from the small-object tier when it holds the committed version (one final
+    /// `chunkData`, no node asked); otherwise first-d (see ``FirstDRead``): asks every
+    /// node of every stripe at once — one replica at a time, hedged, for a replicated
+    /// object — forwards each chunk as it arrives, and once a stripe has k chunks forwarded
     /// cancels its stragglers. A stripe that can no longer reach k makes the object
     /// lost: it is removed, and the reader gets an `objectLost` error.
     ///

@@ -39,24 +39,34 @@ extension InfiniCacheProxy {
                 throw ErrorMessage(.badRequest, "putObject: \(error.message)")
             }
         }
-        return try self.place(request, maxChunkLength: maxChunkLength, expiry: expiry)
+        return try self.place(request, layout: self.layout(of: request, maxChunkLength: Int(maxChunkLength)), expiry: expiry)
     }
 
-    /// Places a new version of the object `request` announces (its key, k, r and object
-    /// length) in chunks of at most `maxChunkLength` bytes, expiring as `expiry` says.
-    func place(_ request: Frame, maxChunkLength: UInt32, expiry: ObjectExpiry) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
+    /// The layout of the object `request` announces (its k, r and object length) in chunks
+    /// of at most `maxChunkLength` bytes.
+    ///
+    /// - Throws: `ErrorMessage`: `capacityExceeded` for a length over 1 PiB, `badRequest`
+    ///   for a coding no layout has, `limitExceeded` for an object outside the proxy's
+    ///   object limits.
+    func layout(of request: Frame, maxChunkLength: Int) throws(ErrorMessage) -> StripeLayout {
         guard let objectLength = Int(exactly: request.objectLength), objectLength <= Self.maximumObjectLength else {
             throw ErrorMessage(.capacityExceeded, "an object of \(request.objectLength) bytes is larger than any cache")
         }
         let layout: StripeLayout
         do {
-            layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: Int(maxChunkLength))
+            layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: maxChunkLength)
         } catch {
             throw ErrorMessage(.badRequest, "\(error)")
         }
         if let violation = self.objectLimits.violation(objectLength: objectLength, dataChunkCount: layout.dataChunkCount, maxChunkLength: layout.maxChunkLength) {
             throw ErrorMessage(.limitExceeded, violation)
         }
+        return layout
+    }
+
+    /// Places a new version of `request`'s key, striped as `layout`, expiring as `expiry`
+    /// says; throws the refusal if it does not fit.
+    func place(_ request: Frame, layout: StripeLayout, expiry: ObjectExpiry) throws(ErrorMessage) -> (record: ObjectRecord, evicted: [Deletion]) {
         let now = ContinuousClock.now
         let wallClock = self.wallClock()
         switch self.withState({ $0.beginUpload(key: request.key, layout: layout, expiry: expiry, wallClock: wallClock, now: now) }) {
@@ -74,9 +84,14 @@ extension InfiniCacheProxy {
         let pending = self.forwardChunk(request) { answer in
             replies.post(answer)
         }
+        guard let pending else {
+            let (stripe, chunk, length) = (request.stripeIndex, request.chunkIndex, request.payload.readableBytes)
+            replies.post(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes, k = \(request.k), r = \(request.r) and object length \(request.objectLength)").frame(requestID: 0))
+            return
+        }
         // A client that gives up on a chunk gives up on the upload.
         replies.onCancel {
-            pending?.cancel()
+            pending.cancel()
             self.sendLater(self.withState { $0.abortUpload(VersionID(key: request.key, version: request.objectVersion)) })
         }
     }
@@ -85,14 +100,12 @@ extension InfiniCacheProxy {
     /// `completion` with the answer for the client: `stored` once the node stored it and
     /// the proxy counted it (the last chunk commits the version), or an `error`, after
     /// which the upload is abandoned. Returns the node request, or nil if no upload takes
-    /// the chunk (`completion` was then called with `badRequest`).
+    /// the chunk (`completion` is then never called).
     func forwardChunk(_ request: Frame, completion: @escaping @Sendable (Frame) -> Void) -> PendingRequest? {
         let version = VersionID(key: request.key, version: request.objectVersion)
         let stripe = Int(request.stripeIndex)
         let chunk = Int(request.chunkIndex)
-        let length = request.payload.readableBytes
         guard let target = self.withState({ $0.uploadTarget(of: request) }) else {
-            completion(ErrorMessage(.badRequest, "no upload of this key and version takes chunk \(chunk) of stripe \(stripe) with \(length) bytes, k = \(request.k), r = \(request.r) and object length \(request.objectLength)").frame(requestID: 0))
             return nil
         }
         return target.transport.request(request) { result in

@@ -10,82 +10,83 @@ extension InfiniCacheProxy {
     /// replicated object's one chunk to every replica's node), and answers `stored` with the
     /// version once every node has stored its chunk — which commits the version, so readers
     /// see the old object or the new one, never a mix. The first failure is the answer, and
-    /// abandons the upload. A replicated object's bytes are then kept in the small-object
-    /// tier, if it is on and the object short enough.
+    /// abandons the upload (its chunks are deleted). A replicated object's bytes are then
+    /// kept in the small-object tier, if it is on and the object short enough.
     func startPutInline(_ request: Frame, replies: ReplySink) {
-        let frames: [Frame]
-        let evicted: [Deletion]
-        // A replicated object's one chunk, for the small-object tier once it is stored.
-        let tierCopy: (checksum: UInt32, bytes: ByteBuffer)?
+        let inline: InlinePut
+        let placed: (record: ObjectRecord, evicted: [Deletion])
         do {
-            let inline = try Self.checkedInlinePut(request)
-            let placed = try self.place(request, maxChunkLength: UInt32(inline.maxChunkLength), expiry: inline.expiry)
-            evicted = placed.evicted
-            tierCopy = placed.record.k == 1 && placed.record.objectLength <= self.smallObjectLimit ? inline.chunks[0] : nil
-            frames = (0..<(placed.record.k + placed.record.r)).map { index in
-                let carried = inline.chunks[inline.chunks.count == 1 ? 0 : index]
-                return Frame(
-                    .putChunk, key: request.key, chunkIndex: UInt8(index), k: request.k, r: request.r,
-                    objectLength: request.objectLength, objectVersion: placed.record.version, payload: carried.bytes, payloadChecksum: carried.checksum
-                )
-            }
+            let layout: StripeLayout
+            (inline, layout) = try self.checkedInlinePut(request)
+            placed = try self.place(request, layout: layout, expiry: inline.expiry)
         } catch {
             replies.post(error.frame(requestID: 0))
             return
         }
-        let version = VersionID(key: request.key, version: frames[0].objectVersion)
-        let answers = ChunkAnswers(expected: frames.count)
-        replies.onCancel {
-            answers.abandon().forEach { $0.cancel() }
-            self.sendLater(self.withState { $0.abortUpload(version) })
+        let record = placed.record
+        let frames = (0..<(record.k + record.r)).map { index in
+            let carried = inline.chunks[inline.chunks.count == 1 ? 0 : index]
+            return Frame(
+                .putChunk, key: record.key, chunkIndex: UInt8(index), k: request.k, r: request.r,
+                objectLength: request.objectLength, objectVersion: record.version, payload: carried.bytes, payloadChecksum: carried.checksum
+            )
         }
+        // Copied now, outside the lock: the carried chunk is a slice of the request's buffer.
+        let tierEntry = record.k == 1 && record.objectLength <= self.smallObjectLimit
+            ? SmallObjectTier.compactEntry(version: record.version, bytes: inline.chunks[0].bytes, checksum: inline.chunks[0].checksum) : nil
+        let answers = ChunkAnswers(expected: frames.count)
+        let abandon: @Sendable () -> Void = {
+            answers.abandon().forEach { $0.cancel() }
+            self.sendLater(self.withState { $0.abortUpload(record.id) })
+        }
+        replies.onCancel(abandon)
         // The evicted chunks leave their nodes before the new ones are sent (see beginPut).
-        self.delete(evicted) {
-            for frame in frames {
+        self.delete(placed.evicted) {
+            for frame in frames where !answers.isFinished {
                 let pending = self.forwardChunk(frame) { answer in
                     switch answers.take(answer) {
                     case .waiting:
                         break
                     case .allStored:
-                        if let replica = tierCopy {
-                            self.withState { $0.keepInTier(version.key, version: version.version, bytes: replica.bytes, checksum: replica.checksum) }
+                        if let tierEntry {
+                            self.withState { $0.keepInTier(record.key, tierEntry) }
                         }
                         var stored = request.response(.stored)
-                        stored.objectVersion = version.version
+                        stored.objectVersion = record.version
                         replies.post(stored)
                     case .failed(let others):
                         others.forEach { $0.cancel() }
                         replies.post(answer)
                     }
                 }
-                if let pending, !answers.sent(pending) {
+                guard let pending else {
+                    // No upload takes the chunk the proxy made itself: the upload was
+                    // abandoned meanwhile (a node it placed on went away, say).
+                    abandon()
+                    replies.post(ErrorMessage(.unavailable, "the upload was abandoned before its chunks were sent").frame(requestID: 0))
+                    return
+                }
+                if !answers.sent(pending) {
                     pending.cancel()
                 }
             }
         }
     }
 
-    /// The inline put `request` carries, once it is one stripe with the chunks that stripe
-    /// needs: k + r, or one under replication, each of the stripe's chunk length.
+    /// The inline put `request` carries and the layout of its object, once it is one
+    /// stripe with the chunks that stripe needs: k + r, or one under replication, each of
+    /// the stripe's chunk length.
     ///
-    /// - Throws: `ErrorMessage` `badRequest`, or `limitExceeded` for an object outside
-    ///   the proxy's limits.
-    private static func checkedInlinePut(_ request: Frame) throws(ErrorMessage) -> InlinePut {
+    /// - Throws: `ErrorMessage`: `badRequest` for a malformed payload or the wrong chunks,
+    ///   and the errors of ``layout(of:maxChunkLength:)``.
+    private func checkedInlinePut(_ request: Frame) throws(ErrorMessage) -> (InlinePut, StripeLayout) {
         let inline: InlinePut
-        let layout: StripeLayout
         do {
             inline = try InlinePut(from: request.payload)
         } catch {
             throw ErrorMessage(.badRequest, "putObjectInline: \(error.message)")
         }
-        guard let objectLength = Int(exactly: request.objectLength), objectLength <= Self.maximumObjectLength else {
-            throw ErrorMessage(.capacityExceeded, "an object of \(request.objectLength) bytes is larger than any cache")
-        }
-        do {
-            layout = try StripeLayout(objectLength: objectLength, dataChunkCount: Int(request.k), parityChunkCount: Int(request.r), maxChunkLength: inline.maxChunkLength)
-        } catch {
-            throw ErrorMessage(.badRequest, "\(error)")
-        }
+        let layout = try self.layout(of: request, maxChunkLength: inline.maxChunkLength)
         let carried = layout.dataChunkCount == 1 ? 1 : layout.dataChunkCount + layout.parityChunkCount
         guard layout.stripeCount == 1, inline.chunks.count == carried, inline.chunkLength == layout.stripe(0).chunkLength else {
             throw ErrorMessage(
@@ -93,7 +94,7 @@ extension InfiniCacheProxy {
                 "putObjectInline carries one stripe: \(carried) chunks of \(layout.stripe(0).chunkLength) bytes for this object, not \(layout.stripeCount) stripes and \(inline.chunks.count) chunks of \(inline.chunkLength) bytes"
             )
         }
-        return inline
+        return (inline, layout)
     }
 }
 
@@ -143,6 +144,11 @@ final class ChunkAnswers: Sendable {
             state.isFinished = true
             return .allStored
         }
+    }
+
+    /// Whether the put has its answer (or its client went away).
+    var isFinished: Bool {
+        self.state.withLock { $0.isFinished }
     }
 
     /// The client went away: returns the requests to cancel.

@@ -24,7 +24,7 @@ public final class InfiniCacheProxy: FrameResponder {
     /// How long a read of a replicated object waits for one replica before asking
     /// another; nil asks every replica at once.
     public let hedgeDelay: Duration?
-    /// Longest object the small-object tier keeps.
+    /// Longest object the small-object tier keeps; -1 when the tier is off.
     let smallObjectLimit: Int
 
     /// Creates a proxy with no nodes. Uploads that do not complete within
@@ -50,7 +50,7 @@ public final class InfiniCacheProxy: FrameResponder {
     ) {
         let tier = SmallObjectTier(budget: smallObjectTierBudget, objectLimit: smallObjectLimit)
         self.state = Mutex(ProxyState(uploadTimeout: uploadTimeout, storageCharge: storageCharge, tier: tier))
-        self.smallObjectLimit = tier.objectLimit
+        self.smallObjectLimit = tier.budget > 0 ? tier.objectLimit : -1
         self.objectLimits = objectLimits
         self.wallClock = wallClock
         self.hedgeDelay = hedgeDelay

@@ -36,9 +36,11 @@ struct ProxyMetrics: Sendable {
         }
     }
 
-    /// The requests a client may send, as the `operation` label names them.
+    /// The requests a client may send, as the `operation` label names them: `put` is one
+    /// per client PUT, the announcement (whose chunks follow as `put_chunk`) or the whole
+    /// write in one round trip.
     static let operations: [Opcode: String] = [
-        .putObject: "put", .putChunk: "put_chunk", .putObjectInline: "put_inline", .getObject: "get", .statObject: "stat", .delete: "delete",
+        .putObject: "put", .putChunk: "put_chunk", .putObjectInline: "put", .getObject: "get", .statObject: "stat", .delete: "delete",
         .expire: "expire", .scan: "scan", .flush: "flush", .stats: "stats",
     ]
 

@@ -194,15 +194,17 @@ struct ProxyState: Sendable {
             upload.record.expiresAt = self.committed[version.key]?.expiresAt.flatMap { $0 > wallClock ? $0 : nil }
         }
         let replaced = self.unmap(key: version.key)
-        self.committed[version.key] = upload.record
-        self.keySlots.insert(version.key)
+        // The record's compact key, not the request's, which may be a slice of a receive buffer.
+        let key = upload.record.key
+        self.committed[key] = upload.record
+        self.keySlots.insert(key)
         if let time = upload.record.expiresAt {
             self.expiringObjects += 1
             self.scheduleExpiry(of: upload.record.id, at: time)
         }
         self.objectBytes += upload.record.objectLength
         self.codedBytes += upload.record.bytes
-        self.lru.touch(version.key)
+        self.lru.touch(key)
         return replaced
     }
 
@@ -241,11 +243,12 @@ struct ProxyState: Sendable {
         return (record, entry)
     }
 
-    /// Keeps the bytes of version `version` of `key` in the small-object tier, if that is
-    /// the committed version and it is replicated (one chunk is the whole object).
-    mutating func keepInTier(_ key: ByteBuffer, version: UInt32, bytes: ByteBuffer, checksum: UInt32) {
-        guard let record = self.committed[key], record.version == version, record.k == 1 else { return }
-        self.tier.insert(key, version: version, bytes: bytes, checksum: checksum)
+    /// Keeps `entry` — the bytes of a version of `key`, in a buffer of their own — in the
+    /// small-object tier, if that is the committed version and it is replicated (one chunk
+    /// is the whole object).
+    mutating func keepInTier(_ key: ByteBuffer, _ entry: SmallObjectTier.Entry) {
+        guard let record = self.committed[key], record.version == entry.version, record.k == 1 else { return }
+        self.tier.insert(record.key, entry)
     }
 
     /// Ends a read; if the reader found the object lost, it is removed from the mapping.

@@ -33,22 +33,26 @@ struct SmallObjectTier: Sendable {
 
     var count: Int { self.entries.count }
 
-    /// Keeps `bytes` (verified by `checksum`) as version `version` of `key`, if it is short
-    /// enough and fits the budget, evicting the least recently used entries to make room.
-    /// The bytes are copied into a buffer of their own, so that the tier never holds on to
-    /// the larger buffer they may have arrived in.
-    mutating func insert(_ key: ByteBuffer, version: UInt32, bytes: ByteBuffer, checksum: UInt32) {
+    /// Keeps `entry` as `key`'s, if it is short enough and fits the budget, evicting the
+    /// least recently used entries to make room. Its bytes and `key` must be buffers of
+    /// their own (see ``compactEntry(version:bytes:checksum:)``), not slices of a larger
+    /// buffer they arrived in, which the tier would otherwise keep alive.
+    mutating func insert(_ key: ByteBuffer, _ entry: Entry) {
         self.remove(key)
-        let cost = Self.cost(key: key, length: bytes.readableBytes)
-        guard bytes.readableBytes <= self.objectLimit, cost <= self.budget else { return }
+        let cost = Self.cost(key: key, length: entry.bytes.readableBytes)
+        guard entry.bytes.readableBytes <= self.objectLimit, cost <= self.budget else { return }
         while self.usedBytes + cost > self.budget, let victim = self.order.leastRecent {
             self.remove(victim)
         }
-        var copy = ByteBuffer()
-        copy.writeImmutableBuffer(bytes)
-        self.entries[key] = Entry(version: version, bytes: copy, checksum: checksum)
+        self.entries[key] = entry
         self.order.touch(key)
         self.usedBytes += cost
+    }
+
+    /// An entry holding a copy of `bytes` in a buffer of exactly their size: made before
+    /// taking the proxy's lock, as copying is no bookkeeping.
+    static func compactEntry(version: UInt32, bytes: ByteBuffer, checksum: UInt32) -> Entry {
+        Entry(version: version, bytes: ByteBuffer(bytes: bytes.readableBytesView), checksum: checksum)
     }
 
     /// The bytes of version `version` of `key`, if held (marking them used).

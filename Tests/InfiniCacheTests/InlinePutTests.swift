@@ -56,7 +56,7 @@ struct InlinePutTests {
             (Frame(.putObjectInline, key: ByteBuffer(string: "garbage"), k: 1, r: 2, objectLength: 4, payload: ByteBuffer(bytes: [1, 2, 3])), .badRequest),
             (self.inline("no coding", length: 4096, k: 0, r: 2, chunks: [chunk]), .badRequest),
             (self.inline("huge", length: 1 << 50 + 1, k: 1, r: 2, chunks: [chunk]), .capacityExceeded),
-            (self.inline("tiny chunks", length: 4096, k: 1, r: 2, maxChunk: 1, chunks: [chunk]), .badRequest),
+            (self.inline("tiny chunks", length: 4096, k: 1, r: 2, maxChunk: 1, chunks: [chunk]), .limitExceeded),
         ]
         for (request, code) in cases {
             let answer = try await proxy.request(request)
@@ -82,5 +82,31 @@ struct InlinePutTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(try await cluster.client.get("kept") == old)
         #expect(cluster.nodes.reduce(0) { $0 + $1.store.chunkCount } == 3, "only the old version's replicas are left")
+    }
+
+    @Test("a node lost while the evicted objects' chunks are deleted fails the put with unavailable, and the upload is dropped")
+    func nodeLostBeforeSending() async throws {
+        // Deletes take 300 ms, so that node 0 goes away between the placement and the sending.
+        let slow = Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, Duration.milliseconds(300)) })
+        let cluster = try await LocalCluster.start(
+            wiring: .inProcess, nodeCount: 3, nodeCapacity: 64 << 10, respondDelays: slow, delayedOpcodes: [.delete], smallObjectTierBudget: 0
+        )
+        defer { Task { await cluster.stop() } }
+        try await cluster.client.put("old", ByteBuffer(repeating: 1, count: 40 << 10))
+        let writer = Task { try await cluster.client.put("new", ByteBuffer(repeating: 2, count: 40 << 10)) }
+        // The new version is placed once the old one is evicted; its chunks wait for the deletes.
+        for _ in 0..<200 where cluster.proxy.functions(holding: "old") != nil {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        await cluster.kill(node: 0)
+        let failure = await #expect(throws: InfiniCacheError.self) { try await writer.value }
+        #expect(failure?.message.contains("abandoned before its chunks were sent") == true, "\(String(describing: failure))")
+        #expect(try await cluster.client.get("new") == nil)
+        #expect(try await cluster.client.get("old") == nil, "evicted to make room")
+        for _ in 0..<200 where cluster.nodes.reduce(0, { $0 + $1.store.chunkCount }) > 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(cluster.nodes.allSatisfy { $0.store.chunkCount == 0 }, "the new version's chunks are deleted with its upload")
+        #expect(cluster.proxy.statistics().nodes.allSatisfy { $0.used == 0 })
     }
 }

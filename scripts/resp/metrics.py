@@ -56,6 +56,7 @@ expected_kinds = {
     "infinicache_proxy_bytes": "gauge",
     "infinicache_proxy_nodes": "gauge",
     "infinicache_proxy_hits": "counter",
+    "infinicache_proxy_tier_hits": "counter",
     "infinicache_proxy_misses": "counter",
     "infinicache_proxy_evictions": "counter",
     "infinicache_proxy_lost_objects": "counter",
@@ -83,6 +84,8 @@ checks = [
     (moved("infinicache_proxy_requests_total", operation="put", outcome="ok"), 11),
     (moved("infinicache_proxy_request_duration_seconds_count", operation="get"), 11),
     (moved("infinicache_proxy_hits_total"), 10),
+    # 1 KiB values are replicated and written in one round trip: the proxy's tier keeps them.
+    (moved("infinicache_proxy_tier_hits_total"), 10),
     (moved("infinicache_proxy_misses_total"), 1),
     (value(after, "infinicache_proxy_nodes"), 12),
     (value(after, "infinicache_proxy_objects"), client.dbsize()),
