@@ -18,4 +18,21 @@ public struct ProxyCounters: Codable, Sendable, Hashable {
 
     /// Creates counters at zero.
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case hits, tierHits, misses, evictions, lostObjects, expirations
+    }
+
+    /// Decodes counters; one a report leaves out (a proxy of an older version that did not
+    /// count it) is 0.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+        self.hits = try count(.hits)
+        self.tierHits = try count(.tierHits)
+        self.misses = try count(.misses)
+        self.evictions = try count(.evictions)
+        self.lostObjects = try count(.lostObjects)
+        self.expirations = try count(.expirations)
+    }
 }

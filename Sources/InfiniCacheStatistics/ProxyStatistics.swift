@@ -57,4 +57,23 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
         self.nodes = nodes
         self.lifecycle = lifecycle
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case objects, bytes, codedBytes, expiringObjects, tierObjects, tierBytes, counters, nodes, lifecycle
+    }
+
+    /// Decodes a report; the figures older proxies did not report (`expiringObjects`,
+    /// `tierObjects`, `tierBytes`) are 0 when absent.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.objects = try container.decode(Int.self, forKey: .objects)
+        self.bytes = try container.decode(Int.self, forKey: .bytes)
+        self.codedBytes = try container.decode(Int.self, forKey: .codedBytes)
+        self.expiringObjects = try container.decodeIfPresent(Int.self, forKey: .expiringObjects) ?? 0
+        self.tierObjects = try container.decodeIfPresent(Int.self, forKey: .tierObjects) ?? 0
+        self.tierBytes = try container.decodeIfPresent(Int.self, forKey: .tierBytes) ?? 0
+        self.counters = try container.decode(ProxyCounters.self, forKey: .counters)
+        self.nodes = try container.decode([Node].self, forKey: .nodes)
+        self.lifecycle = try container.decodeIfPresent(LifecycleReport.self, forKey: .lifecycle)
+    }
 }
