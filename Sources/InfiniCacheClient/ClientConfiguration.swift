@@ -52,8 +52,8 @@ public struct ClientConfiguration: Sendable {
         self.token = token
     }
 
-    /// The replication threshold by default: 64 KiB (see the README's "Redundancy by
-    /// size" for the measurements behind it).
+    /// The replication threshold by default: 64 KiB (see the README's "Small
+    /// objects" for the measurements behind it).
     public static let defaultReplicationThreshold = 64 << 10
 
     /// The data and parity chunks per stripe of an object of `objectLength` bytes:

@@ -96,17 +96,19 @@ final class FirstDRead: Sendable {
 
     /// Fetches the read's `stripes` (numbered from the read's first stripe).
     private func fetch(_ stripes: Range<Int>) {
+        let transports = self.transports.withLock { $0 }
         for stripe in stripes {
             for chunk in self.initialFetches {
-                self.fetch(stripe: stripe, chunk: chunk)
+                self.fetch(stripe: stripe, chunk: chunk, transports: transports)
             }
         }
     }
 
-    /// Asks the node holding chunk `chunk` of the read's stripe `stripe` for it.
-    private func fetch(stripe: Int, chunk: Int) {
+    /// Asks the node holding chunk `chunk` of the read's stripe `stripe` for it, through
+    /// `transports` (nil for a node that is gone).
+    private func fetch(stripe: Int, chunk: Int, transports: [NodeID: any FrameTransport]) {
         let node = self.record.placement[self.firstStripe + stripe][chunk]
-        guard let transport = self.transports.withLock({ $0[node] }) else {
+        guard let transport = transports[node] else {
             self.arrive(stripe: stripe, chunk: chunk, .failure(TransportError(.connectionClosed, "node \(node) is gone")))
             return
         }
@@ -127,8 +129,11 @@ final class FirstDRead: Sendable {
         for pending in action.cancel {
             pending.cancel()
         }
-        for spare in action.ask {
-            self.fetch(stripe: spare.stripe, chunk: spare.chunk)
+        if !action.ask.isEmpty {
+            let transports = self.transports.withLock { $0 }
+            for spare in action.ask {
+                self.fetch(stripe: spare.stripe, chunk: spare.chunk, transports: transports)
+            }
         }
         if action.fetchMore {
             self.replies.output.whenOpen { self.fetchMore() }

@@ -39,23 +39,24 @@ extension InfiniCacheProxy {
             }
             return .onNodes(record, transports)
         }
-        let (record, transports): (ObjectRecord, [NodeID: any FrameTransport])
-        switch found {
-        case nil:
+        guard let found else {
             replies.post(request.response(.notFound))
             return
-        case .inTier(let record, let entry):
+        }
+        let record = found.record
+        replies.post(record.infoFrame(now: now), final: false)
+        let transports: [NodeID: any FrameTransport]
+        switch found {
+        case .inTier(_, let entry):
             // The whole object is its one stripe's one chunk: replica 0 of stripe 0.
-            replies.post(record.infoFrame(now: now), final: false)
             replies.post(Frame(
                 .chunkData, k: UInt8(record.k), r: UInt8(record.r), objectLength: UInt64(record.objectLength), objectVersion: record.version,
                 payload: entry.bytes, payloadChecksum: entry.checksum
             ))
             return
-        case .onNodes(let onNodes, let ways):
-            (record, transports) = (onNodes, ways)
+        case .onNodes(_, let ways):
+            transports = ways
         }
-        replies.post(record.infoFrame(now: now), final: false)
         let stripes = byteRange.map { record.layout.stripes(covering: $0) } ?? 0..<record.placement.count
         let read = FirstDRead(record: record, stripes: stripes, replies: replies, hedgeDelay: self.hedgeDelay) { outcome in
             var lost = false
@@ -75,5 +76,11 @@ extension InfiniCacheProxy {
         case inTier(ObjectRecord, SmallObjectTier.Entry)
         /// On its nodes, reached through these transports (a read begun: end it).
         case onNodes(ObjectRecord, [NodeID: any FrameTransport])
+
+        var record: ObjectRecord {
+            switch self {
+            case .inTier(let record, _), .onNodes(let record, _): record
+            }
+        }
     }
 }

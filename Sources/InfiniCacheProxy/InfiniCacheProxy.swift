@@ -57,11 +57,11 @@ public final class InfiniCacheProxy: FrameResponder {
         self.logger = logger
     }
 
-    /// The hedge delay by default: 5 ms (see the README's "Redundancy by size").
+    /// The hedge delay by default: 5 ms (see the README's "Small objects").
     public static let defaultHedgeDelay: Duration = .milliseconds(5)
 
-    /// The small-object tier's budget by default: 64 MiB (see the README's "Redundancy by
-    /// size").
+    /// The small-object tier's budget by default: 64 MiB (see the README's "Small
+    /// objects").
     public static let defaultSmallObjectTierBudget = 64 << 20
 
     /// The longest object the small-object tier keeps by default: 64 KiB, the client's
