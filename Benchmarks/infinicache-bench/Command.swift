@@ -6,7 +6,7 @@ enum Command {
     /// The program's path, from the usual places.
     static func locate(_ name: String) throws -> URL {
         guard let path = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw RedisError("\(name) is not installed (scripts/with-deps installs redis-tools)")
+            throw RedisError("\(name) is not installed (scripts/with-deps installs it)")
         }
         return URL(fileURLWithPath: path)
     }

@@ -187,28 +187,19 @@ struct E2ESuite {
             for turn in seconds.indices {
                 let system = (round + turn) % seconds.count
                 for op in ["put", "get"] {
-                    let took = try await ContinuousClock().measure {
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            for worker in 0..<Self.concurrency {
-                                group.addTask {
-                                    for index in 0..<perWorker {
-                                        let key = keys[(worker + index) % keys.count]
-                                        switch (system, op) {
-                                        case (0, "put"): try await cache.put(key, value)
-                                        case (0, _): _ = try await cache.get(key)
-                                        case (_, "put"): try await baselines[system - 1].connections[worker].set(key, value)
-                                        default: _ = try await baselines[system - 1].connections[worker].get(key)
-                                        }
-                                    }
-                                }
-                            }
-                            try await group.waitForAll()
+                    let took = try await concurrently(workers: Self.concurrency, perWorker: perWorker) { worker, index in
+                        let key = keys[(worker + index) % keys.count]
+                        switch (system, op) {
+                        case (0, "put"): try await cache.put(key, value)
+                        case (0, _): _ = try await cache.get(key)
+                        case (_, "put"): try await baselines[system - 1].connections[worker].set(key, value)
+                        default: _ = try await baselines[system - 1].connections[worker].get(key)
                         }
                     }
                     if op == "put" {
-                        seconds[system].put += took.seconds
+                        seconds[system].put += took
                     } else {
-                        seconds[system].get += took.seconds
+                        seconds[system].get += took
                     }
                 }
             }

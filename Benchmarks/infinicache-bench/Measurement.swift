@@ -41,6 +41,23 @@ extension BenchSettings {
     }
 }
 
+/// Seconds that `workers` tasks take to run `operation` `perWorker` times each, all at
+/// once; `operation` gets the worker's number and how many it has run before.
+func concurrently(workers: Int, perWorker: Int, _ operation: @escaping @Sendable (_ worker: Int, _ index: Int) async throws -> Void) async throws -> Double {
+    try await ContinuousClock().measure {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    for index in 0..<perWorker {
+                        try await operation(worker, index)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }.seconds
+}
+
 /// Operations per second over `calls` back-to-back calls.
 func rate(calls: Int, _ operation: () throws -> Void) rethrows -> Double {
     let elapsed = try ContinuousClock().measure {

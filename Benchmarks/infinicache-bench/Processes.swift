@@ -25,19 +25,12 @@ final class RedisServer {
     init(host: String = "127.0.0.1", wrapper: [String] = []) throws {
         self.host = host
         self.port = host == "127.0.0.1" ? try Processes.freePort() : 6379
-        let executable = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let executable else {
-            throw RedisError("redis-server is not installed (scripts/with-deps installs it)")
-        }
+        let executable = try Command.locate("redis-server")
         let arguments = [
             "--port", "\(self.port)", "--bind", host, "--save", "", "--appendonly", "no",
             "--protected-mode", "no", "--maxmemory", "0",
         ]
-        if let command = wrapper.first {
-            self.process = try ChildProcess.launch(URL(fileURLWithPath: command), wrapper.dropFirst() + [executable] + arguments)
-        } else {
-            self.process = try ChildProcess.launch(URL(fileURLWithPath: executable), arguments)
-        }
+        self.process = try ChildProcess.launch(executable, arguments, through: wrapper)
     }
 
     /// Connects once Redis accepts connections (it needs a moment to start).

@@ -97,8 +97,12 @@ struct RedundancySuite {
                 try await puts[index].measure(operations / 4) { try await client.put(keys[$0 % keys.count], value) }
                 try await gets[index].measure(operations / 4) { _ = try await client.get(keys[$0 % keys.count]) }
                 if block < 2 {
-                    seconds[index].put += try await self.concurrently(perWorker / 2) { try await client.put(keys[$0 % keys.count], value) }
-                    seconds[index].get += try await self.concurrently(perWorker / 2) { _ = try await client.get(keys[$0 % keys.count]) }
+                    seconds[index].put += try await concurrently(workers: Self.concurrency, perWorker: perWorker / 2) { worker, operation in
+                        try await client.put(keys[(worker + operation) % keys.count], value)
+                    }
+                    seconds[index].get += try await concurrently(workers: Self.concurrency, perWorker: perWorker / 2) { worker, operation in
+                        _ = try await client.get(keys[(worker + operation) % keys.count])
+                    }
                 }
             }
         }
@@ -118,21 +122,5 @@ struct RedundancySuite {
             ]
         }
         return rows
-    }
-
-    /// Seconds that ``concurrency`` workers take to run `operation` `perWorker` times each.
-    private func concurrently(_ perWorker: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
-        try await ContinuousClock().measure {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<Self.concurrency {
-                    group.addTask {
-                        for index in 0..<perWorker {
-                            try await operation(worker + index)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-        }.seconds
     }
 }

@@ -58,11 +58,7 @@ public final class ProcessCluster {
                 )
                 let output = Pipe()
                 let node = try ChildProcess.executable("infinicache-node", in: directory)
-                if let wrapper = nodeWrapper?(index), let command = wrapper.first {
-                    nodes.append(try ChildProcess.launch(URL(fileURLWithPath: command), wrapper.dropFirst() + [node.path] + arguments, environment: environment, output: output))
-                } else {
-                    nodes.append(try ChildProcess.launch(node, arguments, environment: environment, output: output))
-                }
+                nodes.append(try ChildProcess.launch(node, arguments, environment: environment, output: output, through: nodeWrapper?(index) ?? []))
                 outputs.append(output)
             }
             for output in outputs {

@@ -17,11 +17,18 @@ public enum ChildProcess {
     }
 
     /// Starts `executable` with `arguments` and `environment` added to this process's;
-    /// its output is discarded unless `output` is given, its errors always.
-    public static func launch(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], output: Pipe? = nil) throws -> Process {
+    /// its output is discarded unless `output` is given, its errors always. With a
+    /// `wrapper` command (such as `ip netns exec NS`), that command is started with the
+    /// executable and its arguments after its own.
+    public static func launch(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], output: Pipe? = nil, through wrapper: [String] = []) throws -> Process {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = wrapper.dropFirst() + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
