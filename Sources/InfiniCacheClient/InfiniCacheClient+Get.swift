@@ -169,13 +169,12 @@ extension InfiniCacheClient {
     ) async throws -> Bool {
         var resumed: StripeGathering?
         var begun = false
+        var rangePayload = ByteBuffer()
+        if let byteRange {
+            rangePayload.writeMultipleIntegers(UInt64(byteRange.lowerBound), UInt64(byteRange.count), endianness: .little)
+        }
         for _ in 0..<3 {
-            var request = Frame(.getObject, key: key, objectVersion: version)
-            if let byteRange {
-                var payload = ByteBuffer()
-                payload.writeMultipleIntegers(UInt64(byteRange.lowerBound), UInt64(byteRange.count), endianness: .little)
-                request = Frame(.getObject, key: key, objectVersion: version, payload: payload)
-            }
+            var request = Frame(.getObject, key: key, objectVersion: version, payload: rangePayload)
             if var gathering = resumed {
                 request.objectVersion = gathering.version
                 gathering.prepareToReadAgain()

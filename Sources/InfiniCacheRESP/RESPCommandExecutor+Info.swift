@@ -36,7 +36,7 @@ extension RESPCommandExecutor {
         case "clients":
             return [("connected_clients", "\(self.connectedClients.load(ordering: .relaxed))")]
         case "memory":
-            let capacity = statistics.nodes.reduce(0) { $0 + $1.capacity }
+            let capacity = statistics.nodeCapacity
             return [
                 ("used_memory", "\(statistics.bytes)"), ("used_memory_rss", "\(ProcessMemory.residentBytes() ?? 0)"),
                 ("cache_coded_bytes", "\(statistics.codedBytes)"), ("cache_capacity_bytes", "\(capacity)"), ("cache_nodes", "\(statistics.nodes.count)"),

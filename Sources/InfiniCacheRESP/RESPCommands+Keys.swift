@@ -6,13 +6,15 @@ import RESPWire
 /// Commands on keys: `DEL`, `UNLINK`, `EXISTS`, `TYPE`, the `EXPIRE` family, `TTL`,
 /// `PTTL`, `PERSIST`, `SCAN` and `KEYS`.
 extension RESPCommandExecutor {
+    /// `DEL` and `UNLINK`: how many of the keys were removed.
+    private static let deleteKeys: RESPCommand.Run = { executor, _, words in
+        try await executor.count(words.dropFirst()) { try await executor.client.delete($0) }
+    }
+
     static let keyCommands: [RESPCommand] = [
-        RESPCommand("del", arity: -2, flags: ["write"], keys: (1, -1, 1)) { executor, _, words in
-            try await executor.count(words.dropFirst()) { try await executor.client.delete($0) }
-        },
-        RESPCommand("unlink", arity: -2, flags: ["write", "fast"], keys: (1, -1, 1)) { executor, _, words in
-            try await executor.count(words.dropFirst()) { try await executor.client.delete($0) }
-        },
+        RESPCommand("del", arity: -2, flags: ["write"], keys: (1, -1, 1), run: RESPCommandExecutor.deleteKeys),
+        // UNLINK is DEL that frees memory in the background; the cache's deletes already are.
+        RESPCommand("unlink", arity: -2, flags: ["write", "fast"], keys: (1, -1, 1), run: RESPCommandExecutor.deleteKeys),
         RESPCommand("exists", arity: -2, flags: ["readonly", "fast"], keys: (1, -1, 1)) { executor, _, words in
             try await executor.count(words.dropFirst()) { try await executor.client.exists($0) }
         },

@@ -45,8 +45,7 @@ extension RESPCommandExecutor {
         case "COUNT" where words.count == 2:
             return .integer(Int64(sorted.count))
         case "INFO":
-            let named = words.count == 2 ? sorted : words.dropFirst(2).map { Self.commands[$0.uppercasedName] }.compactMap { $0 }
-            return .array(words.count == 2 ? named.map(\.info) : words.dropFirst(2).map { Self.commands[$0.uppercasedName]?.info ?? .array(nil) })
+            return .array(words.count == 2 ? sorted.map(\.info) : words.dropFirst(2).map { Self.commands[$0.uppercasedName]?.info ?? .array(nil) })
         case "DOCS":
             let named = words.count == 2 ? sorted : words.dropFirst(2).compactMap { Self.commands[$0.uppercasedName] }
             return .map(named.map { .init(.bulkString($0.name), .map([])) })

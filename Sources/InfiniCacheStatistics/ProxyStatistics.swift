@@ -38,6 +38,10 @@ public struct ProxyStatistics: Codable, Sendable, Hashable {
     public var counters: ProxyCounters
     /// The registered nodes, by id.
     public var nodes: [Node]
+    /// Bytes the registered nodes hold at most, together.
+    public var nodeCapacity: Int { self.nodes.reduce(0) { $0 + $1.capacity } }
+    /// Bytes the proxy has placed on the registered nodes, together.
+    public var nodeBytesUsed: Int { self.nodes.reduce(0) { $0 + $1.used } }
     /// Invocations, reclaims, failovers, syncs and the bill, when the nodes are serverless
     /// functions run by the serverless lifecycle (nil otherwise).
     public var lifecycle: LifecycleReport?

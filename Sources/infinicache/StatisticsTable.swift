@@ -8,8 +8,7 @@ enum StatisticsTable {
     static func render(_ statistics: ProxyStatistics) -> String {
         let counters = statistics.counters
         let reads = counters.hits + counters.misses
-        let capacity = statistics.nodes.reduce(0) { $0 + $1.capacity }
-        let used = statistics.nodes.reduce(0) { $0 + $1.used }
+        let (capacity, used) = (statistics.nodeCapacity, statistics.nodeBytesUsed)
         var sections: [(String, [(String, String)])] = [
             ("Cache", [
                 ("objects", "\(statistics.objects) (\(statistics.expiringObjects) with an expiry)"),
