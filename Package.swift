@@ -91,7 +91,7 @@ let package = Package(
         ),
         .target(
             name: "InfiniCacheClient",
-            dependencies: ["ChunkTransport", "ChunkTransportTCP", "ChunkWire", "ErasureCoding", "InfiniCacheStatistics", nio]
+            dependencies: ["ChunkTransport", "ChunkTransportTCP", "ChunkWire", "ErasureCoding", "InfiniCacheStatistics", nio, nioPosix]
         ),
 
         .target(

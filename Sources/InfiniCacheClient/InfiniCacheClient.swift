@@ -16,6 +16,7 @@ public final class InfiniCacheClient: Sendable {
     private let ring: HashRing
     private let codecs = Mutex<[Int: ReedSolomonCodec]>([:])
     private let rotation = Mutex(0)
+    private let deadlines: OperationDeadlines
 
     /// Creates a client over already open proxy connections: `proxies[i]` are the
     /// connections to proxy `i` (for example in-process transports, in tests).
@@ -32,6 +33,7 @@ public final class InfiniCacheClient: Sendable {
             throw InfiniCacheError(.rejected, "a maximum chunk length of \(configuration.maxChunkLength) bytes is below the proxies' minimum of \(configuration.objectLimits.minimumMaxChunkLength)")
         }
         self.configuration = configuration
+        self.deadlines = OperationDeadlines(timeout: configuration.timeout)
         self.proxies = proxies
         self.ring = HashRing(memberCount: proxies.count)
     }
@@ -322,15 +324,6 @@ public final class InfiniCacheClient: Sendable {
 
     /// Runs `operation`, failing with `timedOut` after ``ClientConfiguration/timeout``.
     func withTimeout<Result: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        let timeout = self.configuration.timeout
-        return try await withThrowingTaskGroup(of: Result.self) { group in
-            group.addTask(operation: operation)
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw InfiniCacheError(.timedOut, "\(what) did not finish within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
-        }
+        try await self.deadlines.run(what, operation)
     }
 }

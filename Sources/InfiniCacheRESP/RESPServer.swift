@@ -143,7 +143,7 @@ public final class RESPServer: Service, Sendable {
             try await self.listener.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in connections {
-                        group.addTask {
+                        group.addTask(executorPreference: EventLoopTaskExecutor(connection.channel.channel.eventLoop)) {
                             await self.serve(connection)
                         }
                     }

@@ -1,4 +1,5 @@
 import ChunkTransport
+import ChunkTransportInProcess
 import ChunkTransportTCP
 import ChunkWire
 @testable import InfiniCacheClient
@@ -7,6 +8,7 @@ import InfiniCacheStatistics
 import InfiniCacheTesting
 import NIOCore
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite("Client limits, connections and tokens")
@@ -43,6 +45,20 @@ struct ClientLimitsTests {
             _ = try InfiniCacheClient(proxies: [[cluster.client.connection(toProxy: 0)]], configuration: ClientConfiguration(maxChunkLength: 4095))
         }
         await cluster.stop()
+    }
+
+    @Test("an operation the proxy never answers fails with timedOut, withdraws its request, and leaves the caller's task usable", .timeLimit(.minutes(1)))
+    func timeout() async throws {
+        let silent = Silent()
+        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: silent)]], configuration: ClientConfiguration(timeout: .milliseconds(200)))
+        let started = ContinuousClock.now
+        await #expect { _ = try await client.get("k") } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
+        await #expect { _ = try await client.exists("k") } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
+        // Each times out within its timeout plus one sweep (25 ms here); 10 s only guards against a hang.
+        #expect(ContinuousClock.now - started >= .milliseconds(400))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(!Task.isCancelled, "only the operation's own task is cancelled")
+        #expect(silent.cancelled.load(ordering: .relaxed) == 2, "both requests were withdrawn from the proxy")
     }
 
     @Test("a connection that was closed is re-established by the next request")
@@ -114,5 +130,14 @@ extension ClientLimitsTests {
 private struct Echo: FrameResponder {
     func respond(to request: Frame, replies: ReplySink) {
         replies.post(Frame(.statsReport, payload: request.payload))
+    }
+}
+
+/// A proxy that never answers, counting the requests withdrawn from it.
+private final class Silent: FrameResponder {
+    let cancelled = Atomic(0)
+
+    func respond(to request: Frame, replies: ReplySink) {
+        replies.onCancel { self.cancelled.add(1, ordering: .relaxed) }
     }
 }
