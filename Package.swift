@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "InfiniCacheReplay",
             dependencies: [
-                "ChunkWire", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheProxy",
+                "ChunkWire", "ErasureCoding", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheLifecycle", "InfiniCacheProxy",
                 "InfiniCacheStatistics", "InfiniCacheTesting", "InfiniCacheTraces", "LocalFunctionPlatform", logging, nio,
             ]
         ),
@@ -243,7 +243,8 @@ let package = Package(
         .testTarget(
             name: "InfiniCacheTracesTests",
             dependencies: [
-                "FunctionPlatform", "InfiniCacheReplay", "InfiniCacheStatistics", "InfiniCacheTraces", "LocalFunctionPlatform", nio,
+                "ErasureCoding", "FunctionPlatform", "InfiniCacheClient", "InfiniCacheReplay", "InfiniCacheStatistics", "InfiniCacheTraces",
+                "LocalFunctionPlatform", nio,
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FunctionPlatform
+import InfiniCacheClient
 import InfiniCacheReplay
 import InfiniCacheStatistics
 import InfiniCacheTraces
@@ -83,7 +84,25 @@ struct TraceSuite {
             try ReplayPlot.svg(report).write(toFile: plot, atomically: true, encoding: .utf8)
             progress("trace: plot written to \(plot)")
         }
-        return Self.rows(report, peakMemory: ProcessMemory.peakResidentBytes())
+        return try Self.storageRows(trace) + Self.rows(report, peakMemory: ProcessMemory.peakResidentBytes())
+    }
+
+    /// What holding every distinct object of `trace` costs the nodes under the client's
+    /// default coding by size (replicas up to 64 KiB, 10 + 2 above), against 10 + 2 for
+    /// every object as the paper codes them; and the share of objects and bytes replicated.
+    static func storageRows(_ trace: Trace) throws -> [BenchRow] {
+        let bySize = ClientConfiguration()
+        let footprint = try StorageFootprint(trace: trace, configuration: bySize)
+        let paper = try StorageFootprint(trace: trace, configuration: ClientConfiguration(replicationThreshold: 0))
+        let variant = "coding-by-size-\(bySize.replicationThreshold >> 10)KiB"
+        func row(_ metric: String, _ unit: String, _ value: Double) -> BenchRow {
+            BenchRow(suite: "trace", op: "storage", metric: metric, unit: unit, value: value, k: bySize.dataChunkCount, r: bySize.parityChunkCount, variant: variant)
+        }
+        return [
+            row("storage_overhead", "ratio", footprint.overhead).comparedTo(paper.overhead, named: "erasure-coded-\(bySize.dataChunkCount)+\(bySize.parityChunkCount)"),
+            row("replicated_objects", "fraction", footprint.objects > 0 ? Double(footprint.replicatedObjects) / Double(footprint.objects) : 0),
+            row("replicated_bytes", "fraction", footprint.objectBytes > 0 ? Double(footprint.replicatedObjectBytes) / Double(footprint.objectBytes) : 0),
+        ]
     }
 
     static func rows(_ report: ReplayReport, peakMemory: Int?) -> [BenchRow] {

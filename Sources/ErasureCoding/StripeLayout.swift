@@ -65,6 +65,12 @@ public struct StripeLayout: Hashable, Sendable {
     /// Object bytes held by one full stripe.
     public var fullStripeLength: Int { self.dataChunkCount * self.maxChunkLength }
 
+    /// Bytes of every stripe's k + r chunks, padding included: what the object takes on
+    /// its nodes, before their bookkeeping per chunk.
+    public var codedLength: Int {
+        (0..<self.stripeCount).reduce(0) { $0 + self.stripe($1).chunkLength * self.chunksPerStripe }
+    }
+
     /// Number of stripes; at least one, even for an empty object.
     public var stripeCount: Int {
         max(1, (self.objectLength + self.fullStripeLength - 1) / self.fullStripeLength)
