@@ -1,7 +1,7 @@
 import ChunkTransport
 import ChunkWire
 import ErasureCoding
-import NIOCore
+public import NIOCore
 
 extension InfiniCacheProxy {
     /// A read: from the small-object tier when it holds the committed version (one final
@@ -68,6 +68,21 @@ extension InfiniCacheProxy {
             self.sendLater(self.withState { $0.endRead(record, lost: lost) })
         }
         read.start(transports: transports)
+    }
+
+    /// The bytes of the committed version of `key`, if the small-object tier holds them:
+    /// a read answered on the caller's thread, with no frame and no node, counted as a hit
+    /// and as a `get` request. The Redis endpoint in the proxy's process serves `GET` of
+    /// small objects this way, on its connection's event loop. Nil when the tier does not
+    /// hold it (or is off); nothing is counted then, and the caller reads as usual.
+    public func cachedSmallObject(_ key: ByteBuffer) -> ByteBuffer? {
+        guard self.smallObjectLimit >= 0 else { return nil }
+        let started = ContinuousClock.now
+        guard let (_, entry) = self.withState(expiring: key, now: self.wallClock(), { $0.readFromTier(key) }) else {
+            return nil
+        }
+        self.metrics.answered(.getObject, with: .chunkData, bytesSent: entry.bytes.readableBytes, since: started)
+        return entry.bytes
     }
 
     /// Where a read finds the object it asks for.

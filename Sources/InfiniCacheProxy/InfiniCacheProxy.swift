@@ -15,7 +15,7 @@ import Synchronization
 /// releasing it.
 public final class InfiniCacheProxy: FrameResponder {
     private let state: Mutex<ProxyState>
-    private let metrics = ProxyMetrics()
+    let metrics = ProxyMetrics()
     let logger: Logger
     /// The objects the proxy accepts, checked before any placement work.
     public let objectLimits: ObjectLimits

@@ -98,10 +98,23 @@ struct ProxyMetrics: Sendable {
                 Self.count(bytesSent, response.payload.readableBytes)
             }
             if final {
-                requests[Outcome(response.opcode)]?.increment()
-                durations.record(duration: ContinuousClock.now - started)
+                Self.finish(requests, durations, response.opcode, since: started)
             }
         }
+    }
+
+    /// Counts a request of `opcode` answered without frames (see
+    /// ``InfiniCacheProxy/cachedSmallObject(_:)``) as if its final response had been
+    /// `response`, after sending `bytesSent` chunk bytes.
+    func answered(_ opcode: Opcode, with response: Opcode, bytesSent: Int, since started: ContinuousClock.Instant) {
+        guard let durations = self.durations[opcode], let requests = self.requests[opcode] else { return }
+        Self.count(self.bytesSent, bytesSent)
+        Self.finish(requests, durations, response, since: started)
+    }
+
+    private static func finish(_ requests: [Outcome: Counter], _ durations: Timer, _ response: Opcode, since started: ContinuousClock.Instant) {
+        requests[Outcome(response)]?.increment()
+        durations.record(duration: ContinuousClock.now - started)
     }
 
     private static func move(_ meter: Meter, by change: Int) {

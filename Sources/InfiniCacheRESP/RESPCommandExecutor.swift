@@ -11,8 +11,9 @@ public final class RESPCommandExecutor: Sendable {
     let client: InfiniCacheClient
     /// The password `AUTH` must give before any other command, if any.
     let password: [UInt8]?
-    /// The endpoint's port, for `INFO`.
-    let port: Int
+    /// The endpoint's port, for `INFO`: set once the server has bound it.
+    let boundPort: Atomic<Int>
+    var port: Int { self.boundPort.load(ordering: .relaxed) }
     let startedAt = ContinuousClock.now
     let connectedClients = Atomic<Int>(0)
     let connectionsReceived = Atomic<Int>(0)
@@ -24,7 +25,7 @@ public final class RESPCommandExecutor: Sendable {
     public init(client: InfiniCacheClient, password: [UInt8]? = nil, port: Int = 0) {
         self.client = client
         self.password = password
-        self.port = port
+        self.boundPort = Atomic(port)
     }
 
     /// Every command served, by upper-case name.

@@ -1,6 +1,6 @@
 public import InfiniCacheClient
 public import Logging
-import NIOCore
+public import NIOCore
 import NIOPosix
 import RESPWire
 public import ServiceLifecycle
@@ -24,12 +24,19 @@ public final class RESPServer: Service, Sendable {
     /// The open connections, to close at a graceful shutdown; nil once it has begun.
     private let connections = Mutex<[ObjectIdentifier: any Channel]?>([:])
 
-    /// One client's connection, and whether it has authenticated (its decoder's limits
-    /// depend on it).
+    /// One client's connection, whether it has authenticated (its decoder's limits
+    /// depend on it), and with immediate reads, the commands handed to its loop.
     private struct Connection: Sendable {
         let channel: NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>
         let authenticated: AuthenticationFlag
+        let backlog: ImmediateGetHandler.Backlog?
     }
+
+    /// A value the endpoint can have without a round trip, if it is at hand: in the proxy's
+    /// process, ``InfiniCacheProxy/cachedSmallObject(_:)`` (the small-object tier). A `GET`
+    /// it answers is served on the connection's event loop as soon as it is decoded,
+    /// provided every command before it has been answered; nil sends the GET the usual way.
+    public typealias ImmediateRead = @Sendable (_ key: ByteBuffer) -> ByteBuffer?
 
     /// Whether a connection may send commands of any size: once it has authenticated, and
     /// while an `AUTH` or `HELLO` it sent has been read but not yet carried out (the
@@ -43,7 +50,11 @@ public final class RESPServer: Service, Sendable {
         }
 
         var allowsAnySize: Bool {
-            self.authenticated.load(ordering: .relaxed) || self.pending.load(ordering: .relaxed) > 0
+            self.isAuthenticated || self.pending.load(ordering: .relaxed) > 0
+        }
+
+        var isAuthenticated: Bool {
+            self.authenticated.load(ordering: .relaxed)
         }
 
         /// The decoder read `part`.
@@ -101,7 +112,8 @@ public final class RESPServer: Service, Sendable {
 
     /// Binds `host`:`port` (0 picks a free port) and serves the cache through `client`.
     /// With a `password`, connections must authenticate first (`AUTH password`,
-    /// `AUTH default password` or `HELLO 3 AUTH default password`).
+    /// `AUTH default password` or `HELLO 3 AUTH default password`). With `immediateRead`,
+    /// a `GET` whose value it has is answered on the event loop (see ``ImmediateRead``).
     ///
     /// - Throws: NIO's `IOError` if the port cannot be bound.
     public static func start(
@@ -110,8 +122,11 @@ public final class RESPServer: Service, Sendable {
         port: Int = 0,
         password: [UInt8]? = nil,
         limits: Limits = Limits(),
+        immediateRead: ImmediateRead? = nil,
         logger: Logger = Logger(label: "infinicache.resp")
     ) async throws -> RESPServer {
+        // The port INFO reports is set once it is bound.
+        let executor = RESPCommandExecutor(client: client, password: password)
         let parserLimits = RESPParser.Limits(maximumBulkLength: limits.maximumBulkLength, maximumAggregateLength: limits.maximumArgumentCount)
         let listener: Listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
@@ -125,15 +140,21 @@ public final class RESPServer: Service, Sendable {
                         isAuthenticated: { authenticated.allowsAnySize }, decoded: { authenticated.decoded($0) }
                     )
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+                    let backlog = immediateRead.map { _ in ImmediateGetHandler.Backlog() }
+                    if let immediateRead, let backlog {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ImmediateGetHandler(read: immediateRead, backlog: backlog, isAuthenticated: { authenticated.isAuthenticated }, counted: { executor.countCommand() })
+                        )
+                    }
                     let connection = try NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
                     )
-                    return Connection(channel: connection, authenticated: authenticated)
+                    return Connection(channel: connection, authenticated: authenticated, backlog: backlog)
                 }
             }
         let bound = listener.channel.localAddress?.port ?? port
-        let executor = RESPCommandExecutor(client: client, password: password, port: bound)
+        executor.boundPort.store(bound, ordering: .relaxed)
         return RESPServer(port: bound, listener: listener, executor: executor, logger: logger)
     }
 
@@ -221,7 +242,10 @@ public final class RESPServer: Service, Sendable {
                         let response: RESPCommandExecutor.Response
                         switch part {
                         case .command(let words):
-                            guard !words.isEmpty else { continue }
+                            guard !words.isEmpty else {
+                                client.backlog?.answered()
+                                continue
+                            }
                             response = await self.executor.respond(to: words, session: &session)
                             client.authenticated.carriedOut(words, authenticated: session.isAuthenticated)
                         case .streamedCommand(let words, let length):
@@ -247,6 +271,7 @@ public final class RESPServer: Service, Sendable {
                                 return
                             }
                         }
+                        client.backlog?.answered()
                         if session.closesAfterReply {
                             return
                         }

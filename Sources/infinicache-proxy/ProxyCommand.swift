@@ -108,7 +108,7 @@ struct ProxyCommand: AsyncParsableCommand {
             clientToken: clientToken
         )
         let resp = try await self.resp.start(
-            responder: serverless?.lifecycle.clientResponder ?? proxy, host: self.host, password: clientToken, logger: logger
+            proxy: proxy, responder: serverless?.lifecycle.clientResponder ?? proxy, host: self.host, password: clientToken, logger: logger
         )
         let lifecycle = serverless?.lifecycle
         var metrics: MetricsEndpoint?

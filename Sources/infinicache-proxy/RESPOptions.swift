@@ -2,6 +2,7 @@ import ArgumentParser
 import ChunkTransport
 import ChunkTransportInProcess
 import InfiniCacheClient
+import InfiniCacheProxy
 import InfiniCacheRESP
 import Logging
 
@@ -42,13 +43,14 @@ struct RESPOptions: ParsableArguments {
         }
     }
 
-    /// Starts the endpoint, serving through `responder` (the proxy, or its serverless
-    /// lifecycle's responder); nil without `--resp-port`. Connections must `AUTH` with
-    /// `password` when one is given (the proxy's client token).
+    /// Starts the endpoint, serving through `responder` (`proxy`, or its serverless
+    /// lifecycle's responder), and `GET`s of objects in `proxy`'s small-object tier straight
+    /// from it; nil without `--resp-port`. Connections must `AUTH` with `password` when one
+    /// is given (the proxy's client token).
     ///
     /// - Throws: `InfiniCacheError` for a coding the client refuses, NIO's `IOError` if the
     ///   port cannot be bound.
-    func start(responder: any FrameResponder, host: String, password: [UInt8]?, logger: Logger) async throws -> RESPServer? {
+    func start(proxy: InfiniCacheProxy, responder: any FrameResponder, host: String, password: [UInt8]?, logger: Logger) async throws -> RESPServer? {
         guard let port = self.respPort else { return nil }
         let configuration = ClientConfiguration(
             dataChunkCount: self.respDataChunks, parityChunkCount: self.respParityChunks, maxChunkLength: self.respChunkKib << 10,
@@ -57,7 +59,7 @@ struct RESPOptions: ParsableArguments {
         let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: responder, verifiesPayloadChecksums: false)]], configuration: configuration)
         return try await RESPServer.start(
             client: client, host: host, port: port, password: password,
-            limits: RESPServer.Limits(maximumBulkLength: self.respMaxBulkMib << 20), logger: logger
+            limits: RESPServer.Limits(maximumBulkLength: self.respMaxBulkMib << 20), immediateRead: proxy.cachedSmallObject, logger: logger
         )
     }
 }

@@ -25,10 +25,21 @@ private func readReplies(
     from inbound: NIOAsyncChannelInboundStream<ByteBuffer>,
     received: () -> Void = {}
 ) async throws -> (replies: [RESPValue], closed: Bool) {
+    var parts = inbound.makeAsyncIterator()
+    return try await readReplies(count, from: &parts, received: received)
+}
+
+/// As ``readReplies(_:from:received:)``, from an iterator that later reads can go on
+/// with (bytes past the `count`th reply are dropped).
+private func readReplies(
+    _ count: Int,
+    from parts: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+    received: () -> Void = {}
+) async throws -> (replies: [RESPValue], closed: Bool) {
     var parser = RESPParser()
     var buffer = ByteBuffer()
     var replies: [RESPValue] = []
-    for try await part in inbound {
+    while let part = try await parts.next() {
         buffer.writeImmutableBuffer(part)
         while let reply = try parser.next(from: &buffer) {
             replies.append(reply)
@@ -51,12 +62,13 @@ private func commands(_ commands: [[String]]) -> ByteBuffer {
 
 @Suite("RESP endpoint over TCP")
 struct RESPServerTests {
-    private func withEndpoint(password: String? = nil, _ body: (Int) async throws -> Void) async throws {
+    private func withEndpoint(password: String? = nil, immediateRead: RESPServer.ImmediateRead? = nil, _ body: (Int) async throws -> Void) async throws {
         // Stripes of 4 × 64 KiB: a value of a few MiB streams over many of them.
         let configuration = ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2, maxChunkLength: 64 << 10)
         let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: configuration)
         let server = try await RESPServer.start(
-            client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 4 << 20, streamingThreshold: 64 << 10)
+            client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 4 << 20, streamingThreshold: 64 << 10),
+            immediateRead: immediateRead
         )
         let serving = Task { try await server.run() }
         do {
@@ -77,6 +89,38 @@ struct RESPServerTests {
             let batch = (0..<100).flatMap { [["SET", "k\($0)", "v\($0)"], ["GET", "k\($0)"]] }
             let (replies, _) = try await exchange(port: port, commands(batch), replies: 200)
             #expect(replies == (0..<100).flatMap { [RESPValue.ok, .bulkString("v\($0)")] })
+        }
+    }
+
+    @Test("a GET whose value is at hand is answered at once, but never ahead of a command sent before it, nor before AUTH")
+    func immediateReads() async throws {
+        // A reader that has a stale value of "k", to tell which way each GET was served.
+        let immediate: RESPServer.ImmediateRead = { key in key == ByteBuffer(string: "k") ? ByteBuffer(string: "at-hand") : nil }
+        try await self.withEndpoint(immediateRead: immediate) { port in
+            var (replies, _) = try await exchange(port: port, commands([["GET", "k"], ["get", "k"], ["GET", "other"]]), replies: 3)
+            #expect(replies == [.bulkString("at-hand"), .bulkString("at-hand"), .bulkString(nil)])
+            // The GET waits for the SET sent before it, and is read the usual way.
+            (replies, _) = try await exchange(port: port, commands([["SET", "k", "v"], ["GET", "k"], ["GET", "k", "extra"]]), replies: 3)
+            #expect(replies == [.ok, .bulkString("v"), .error("ERR wrong number of arguments for 'get' command")])
+            (replies, _) = try await exchange(port: port, commands([["INFO", "stats"]]), replies: 1)
+            guard case .bulkString(let info?) = replies.first else {
+                Issue.record("INFO did not answer with a bulk string")
+                return
+            }
+            #expect(String(buffer: info).contains("total_commands_processed:7"), "commands answered at once are counted too")
+        }
+        try await self.withEndpoint(password: "secret", immediateRead: immediate) { port in
+            // The second GET waits behind the AUTH; once it is answered, a GET is immediate.
+            let peer = try await RawPeer.connect(port: port)
+            try await peer.channel.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                try await outbound.write(commands([["GET", "k"], ["AUTH", "secret"], ["GET", "k"]]))
+                var (replies, _) = try await readReplies(3, from: &parts)
+                #expect(replies == [.error("NOAUTH Authentication required."), .ok, .bulkString(nil)])
+                try await outbound.write(commands([["GET", "k"]]))
+                (replies, _) = try await readReplies(1, from: &parts)
+                #expect(replies == [.bulkString("at-hand")])
+            }
         }
     }
 

@@ -1,0 +1,81 @@
+import NIOCore
+import RESPWire
+import Synchronization
+
+/// Answers `GET key` where it is decoded, on the connection's event loop, when the value is
+/// at hand without a round trip (``RESPServer/ImmediateRead``: the proxy's small-object
+/// tier, when the endpoint runs in the proxy's process) and nothing has to come first: the
+/// connection has authenticated, every command before it has been answered, and the socket
+/// can take the reply. Every other command, and a GET whose value is not at hand, goes on
+/// to the connection's loop, which counts them here until it has answered them.
+final class ImmediateGetHandler: ChannelInboundHandler {
+    typealias InboundIn = RESPParser.CommandPart
+    typealias InboundOut = RESPParser.CommandPart
+    typealias OutboundOut = ByteBuffer
+
+    /// The commands a connection's loop has been handed and not yet answered.
+    final class Backlog: Sendable {
+        private let commands = Atomic(0)
+
+        var isEmpty: Bool { self.commands.load(ordering: .relaxed) == 0 }
+
+        func handed() {
+            self.commands.add(1, ordering: .relaxed)
+        }
+
+        /// The loop wrote a command's reply (or dropped an empty command).
+        func answered() {
+            self.commands.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    private let read: RESPServer.ImmediateRead
+    private let backlog: Backlog
+    private let isAuthenticated: @Sendable () -> Bool
+    private let counted: @Sendable () -> Void
+    private var needsFlush = false
+
+    /// Serves GETs through `read` when `backlog` is empty and `isAuthenticated()`; calls
+    /// `counted` for each command it answers.
+    init(read: @escaping RESPServer.ImmediateRead, backlog: Backlog, isAuthenticated: @escaping @Sendable () -> Bool, counted: @escaping @Sendable () -> Void) {
+        self.read = read
+        self.backlog = backlog
+        self.isAuthenticated = isAuthenticated
+        self.counted = counted
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .command(let words):
+            if let value = self.immediateValue(of: words, context: context) {
+                self.counted()
+                context.write(self.wrapOutboundOut(RESPEncoder().encode(.bulkString(value))), promise: nil)
+                self.needsFlush = true
+                return
+            }
+            self.backlog.handed()
+        case .streamedCommand:
+            self.backlog.handed()
+        case .argumentBytes, .argumentEnd:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    /// The replies written during a read leave together, once it has been decoded.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if self.needsFlush {
+            self.needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// The value `words` asks for, if it is a GET that may be answered here and now.
+    private func immediateValue(of words: [ByteBuffer], context: ChannelHandlerContext) -> ByteBuffer? {
+        guard words.count == 2, self.backlog.isEmpty, context.channel.isWritable, self.isAuthenticated(), words[0].uppercasedName == "GET" else {
+            return nil
+        }
+        return self.read(words[1])
+    }
+}
