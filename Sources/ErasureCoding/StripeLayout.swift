@@ -68,7 +68,8 @@ public struct StripeLayout: Hashable, Sendable {
     /// Bytes of every stripe's k + r chunks, padding included: what the object takes on
     /// its nodes, before their bookkeeping per chunk.
     public var codedLength: Int {
-        (0..<self.stripeCount).reduce(0) { $0 + self.stripe($1).chunkLength * self.chunksPerStripe }
+        let last = self.stripe(self.stripeCount - 1)
+        return ((self.stripeCount - 1) * self.maxChunkLength + last.chunkLength) * self.chunksPerStripe
     }
 
     /// Number of stripes; at least one, even for an empty object.

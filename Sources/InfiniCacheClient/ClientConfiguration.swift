@@ -15,8 +15,8 @@ public struct ClientConfiguration: Sendable {
     /// objects are erasure-coded k + r. 0 erasure-codes every object.
     public var replicationThreshold: Int
     /// A put, get or delete that takes longer fails with `timedOut` (checked by one sweep
-    /// every eighth of the timeout, at most a second apart, so it fails within one such
-    /// interval after the timeout).
+    /// every eighth of the timeout, at least a millisecond and at most a second apart, so it
+    /// fails within one such interval after the timeout).
     public var timeout: Duration
     /// TCP connections opened to each proxy; requests spread over them.
     public var connectionsPerProxy: Int

@@ -4,9 +4,13 @@ import Synchronization
 
 /// Times out a client's operations without a timer of their own: each operation runs in a
 /// child task registered here, and one sweep, every `timeout / 8` (at most a second)
-/// while any operation is registered, cancels those past their deadline. An operation
-/// therefore fails with `timedOut` between `timeout` and `timeout` plus one sweep
-/// interval after it began.
+/// (at least a millisecond) while any operation is registered, cancels those past their
+/// deadline. An operation therefore fails with `timedOut` between `timeout` and `timeout`
+/// plus one sweep interval after its child task began.
+///
+/// An operation must throw once its task is cancelled (every client operation does: its
+/// requests fail with `CancellationError` or it checks for cancellation), or a late
+/// result would be returned past the deadline instead of `timedOut`.
 ///
 /// A timer per operation (a sleeping child task) cost a dispatch timer and a wake-up of
 /// the dispatch manager thread per operation, and kept every cancelled timer in
@@ -33,7 +37,7 @@ final class OperationDeadlines: Sendable {
 
     init(timeout: Duration) {
         self.timeout = timeout
-        self.interval = max(.nanoseconds(1), min(TimeAmount(timeout / 8), .seconds(1)))
+        self.interval = max(.milliseconds(1), min(TimeAmount(timeout / 8), .seconds(1)))
     }
 
     /// Runs `operation` in a child task, failing with `timedOut` if it has not finished
@@ -91,7 +95,10 @@ final class OperationDeadlines: Sendable {
     }
 
     /// Cancels the operations past their deadline; sweeps again after an interval while
-    /// any operation is registered.
+    /// any operation is registered. Tasks are cancelled under the lock, which keeps them
+    /// registered, hence alive, meanwhile; their cancellation handlers (withdrawing
+    /// requests) must not start or end an operation of this client synchronously, and
+    /// none does.
     private func sweep() {
         let now = NIODeadline.now()
         let sweepsAgain = self.state.withLock { state in

@@ -225,7 +225,9 @@ struct ProxyState: Sendable {
             return nil
         }
         self.counters.hits += 1
-        self.lru.touch(key)
+        // The record's compact key: the request's may be a slice of a receive buffer,
+        // which the order would otherwise keep alive.
+        self.lru.touch(record.key)
         self.readers[record.id, default: 0] += 1
         return record
     }
@@ -235,11 +237,11 @@ struct ProxyState: Sendable {
     /// a hit. Nil otherwise (nothing is counted: the caller reads from the nodes).
     mutating func readFromTier(_ key: ByteBuffer, version: UInt32 = 0) -> (record: ObjectRecord, entry: SmallObjectTier.Entry)? {
         guard let record = self.committed[key], version == 0 || record.version == version,
-            let entry = self.tier.entry(key, version: record.version)
+            let entry = self.tier.entry(record.key, version: record.version)
         else { return nil }
         self.counters.hits += 1
         self.counters.tierHits += 1
-        self.lru.touch(key)
+        self.lru.touch(record.key)
         return (record, entry)
     }
 

@@ -23,23 +23,29 @@ final class ImmediateGetHandler: ChannelInboundHandler {
             self.commands.add(1, ordering: .relaxed)
         }
 
-        /// The loop wrote a command's reply (or dropped an empty command).
-        func answered() {
+        /// The loop wrote a command's reply (or dropped an empty command). Counted on
+        /// `eventLoop`, after the reply's write has reached the channel there, so that a GET
+        /// answered at once never goes out ahead of it.
+        func answered(on eventLoop: any EventLoop) {
+            guard eventLoop.inEventLoop else {
+                eventLoop.execute { self.answered(on: eventLoop) }
+                return
+            }
             self.commands.subtract(1, ordering: .relaxed)
         }
     }
 
+    /// The connection's commands handed on and not yet answered.
+    let backlog = Backlog()
     private let read: RESPServer.ImmediateRead
-    private let backlog: Backlog
     private let isAuthenticated: @Sendable () -> Bool
     private let counted: @Sendable () -> Void
     private var needsFlush = false
 
-    /// Serves GETs through `read` when `backlog` is empty and `isAuthenticated()`; calls
-    /// `counted` for each command it answers.
-    init(read: @escaping RESPServer.ImmediateRead, backlog: Backlog, isAuthenticated: @escaping @Sendable () -> Bool, counted: @escaping @Sendable () -> Void) {
+    /// Serves GETs through `read` when the backlog is empty, `isAuthenticated()` and the
+    /// channel is writable; calls `counted` for each command it answers.
+    init(read: @escaping RESPServer.ImmediateRead, isAuthenticated: @escaping @Sendable () -> Bool, counted: @escaping @Sendable () -> Void) {
         self.read = read
-        self.backlog = backlog
         self.isAuthenticated = isAuthenticated
         self.counted = counted
     }
@@ -49,7 +55,11 @@ final class ImmediateGetHandler: ChannelInboundHandler {
         case .command(let words):
             if let value = self.immediateValue(of: words, context: context) {
                 self.counted()
-                context.write(self.wrapOutboundOut(RESPEncoder().encode(.bulkString(value))), promise: nil)
+                var reply: [ByteBuffer] = []
+                RESPEncoder().encode(.bulkString(value), into: &reply)
+                for part in reply {
+                    context.write(self.wrapOutboundOut(part), promise: nil)
+                }
                 self.needsFlush = true
                 return
             }

@@ -33,7 +33,7 @@ public final class RESPServer: Service, Sendable {
     }
 
     /// A value the endpoint can have without a round trip, if it is at hand: in the proxy's
-    /// process, ``InfiniCacheProxy/cachedSmallObject(_:)`` (the small-object tier). A `GET`
+    /// process, `InfiniCacheProxy.cachedSmallObject(_:)` (the small-object tier). A `GET`
     /// it answers is served on the connection's event loop as soon as it is decoded,
     /// provided every command before it has been answered; nil sends the GET the usual way.
     public typealias ImmediateRead = @Sendable (_ key: ByteBuffer) -> ByteBuffer?
@@ -140,17 +140,17 @@ public final class RESPServer: Service, Sendable {
                         isAuthenticated: { authenticated.allowsAnySize }, decoded: { authenticated.decoded($0) }
                     )
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-                    let backlog = immediateRead.map { _ in ImmediateGetHandler.Backlog() }
-                    if let immediateRead, let backlog {
-                        try channel.pipeline.syncOperations.addHandler(
-                            ImmediateGetHandler(read: immediateRead, backlog: backlog, isAuthenticated: { authenticated.isAuthenticated }, counted: { executor.countCommand() })
-                        )
+                    let immediateGets = immediateRead.map { read in
+                        ImmediateGetHandler(read: read, isAuthenticated: { authenticated.isAuthenticated }, counted: { executor.countCommand() })
+                    }
+                    if let immediateGets {
+                        try channel.pipeline.syncOperations.addHandler(immediateGets)
                     }
                     let connection = try NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
                     )
-                    return Connection(channel: connection, authenticated: authenticated, backlog: backlog)
+                    return Connection(channel: connection, authenticated: authenticated, backlog: immediateGets?.backlog)
                 }
             }
         let bound = listener.channel.localAddress?.port ?? port
@@ -158,7 +158,10 @@ public final class RESPServer: Service, Sendable {
         return RESPServer(port: bound, listener: listener, executor: executor, logger: logger)
     }
 
-    /// Serves connections until a graceful shutdown or cancellation.
+    /// Serves connections until a graceful shutdown or cancellation. Each connection's
+    /// commands are carried out on its event loop, with no hop to another thread and back
+    /// per command, except a `GET` and a command carrying 64 KiB or more, which may decode
+    /// or code a stripe: those run on the global executor.
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await self.listener.executeThenClose { connections in
@@ -188,6 +191,21 @@ public final class RESPServer: Service, Sendable {
             channel.close(promise: nil)
         }
     }
+
+    /// Whether `words` is carried out on the connection's event loop (see ``run()``): not a
+    /// `GET`, which may decode a stripe, nor a command carrying 64 KiB or more, which may
+    /// code one. Those run on the global executor, so that they do not hold up the loop's
+    /// other connections.
+    static func isLight(_ words: [ByteBuffer]) -> Bool {
+        var bytes = 0
+        for word in words {
+            bytes += word.readableBytes
+        }
+        return bytes < Self.heavyCommandBytes && words.first?.uppercasedName != "GET"
+    }
+
+    /// Commands carrying at least this many bytes run off the event loop.
+    static let heavyCommandBytes = 64 << 10
 
     /// Writes `object` as a bulk string while it is read, in writes of at least 64 KiB
     /// (a small object in one); false if the read failed or came out short.
@@ -243,13 +261,18 @@ public final class RESPServer: Service, Sendable {
                         switch part {
                         case .command(let words):
                             guard !words.isEmpty else {
-                                client.backlog?.answered()
+                                client.backlog?.answered(on: connection.channel.eventLoop)
                                 continue
                             }
-                            response = await self.executor.respond(to: words, session: &session)
+                            response = await withTaskExecutorPreference(Self.isLight(words) ? nil : globalConcurrentExecutor) {
+                                await self.executor.respond(to: words, session: &session)
+                            }
                             client.authenticated.carriedOut(words, authenticated: session.isAuthenticated)
                         case .streamedCommand(let words, let length):
-                            guard let streamed = try await self.respond(to: words, streamingArgumentOf: length, from: &parts, session: &session) else {
+                            let streamed = try await withTaskExecutorPreference(globalConcurrentExecutor) {
+                                try await self.respond(to: words, streamingArgumentOf: length, from: &parts, session: &session)
+                            }
+                            guard let streamed else {
                                 return
                             }
                             response = streamed
@@ -271,7 +294,7 @@ public final class RESPServer: Service, Sendable {
                                 return
                             }
                         }
-                        client.backlog?.answered()
+                        client.backlog?.answered(on: connection.channel.eventLoop)
                         if session.closesAfterReply {
                             return
                         }

@@ -44,13 +44,14 @@ public struct StorageFootprint: Sendable, Hashable {
         }
     }
 
-    /// The footprint of `trace`'s distinct objects (keys), each at the largest size it
-    /// was requested at (a partial read reports fewer bytes than the object holds).
+    /// The footprint of `trace`'s distinct objects (keys read or written; a delete carries
+    /// no size), each at the largest size it was requested at (a partial read reports fewer
+    /// bytes than the object holds).
     ///
     /// - Throws: ``ErasureCodingError`` `invalidParameters` if `configuration`'s coding is invalid.
     public init(trace: Trace, configuration: ClientConfiguration) throws(ErasureCodingError) {
         var sizes: [String: Int] = [:]
-        for request in trace.requests {
+        for request in trace.requests where request.operation != .delete {
             sizes[request.key] = max(sizes[request.key] ?? 0, request.size)
         }
         try self.init(objectSizes: sizes.values, configuration: configuration)

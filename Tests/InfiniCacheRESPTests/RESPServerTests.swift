@@ -1,4 +1,5 @@
 import InfiniCacheClient
+import InfiniCacheProxy
 import InfiniCacheRESP
 import InfiniCacheTesting
 import Logging
@@ -6,6 +7,7 @@ import NIOCore
 import RESPWire
 import ServiceLifecycle
 import TestSupport
+import Synchronization
 import Testing
 
 /// Sends `bytes` to the endpoint and reads replies until `count` have arrived or the
@@ -62,13 +64,19 @@ private func commands(_ commands: [[String]]) -> ByteBuffer {
 
 @Suite("RESP endpoint over TCP")
 struct RESPServerTests {
-    private func withEndpoint(password: String? = nil, immediateRead: RESPServer.ImmediateRead? = nil, _ body: (Int) async throws -> Void) async throws {
+    /// An endpoint over a cluster of 6 in-process nodes; `immediateRead` makes the
+    /// endpoint's immediate reader from the cluster, if given.
+    private func withEndpoint(
+        password: String? = nil,
+        immediateRead: ((LocalCluster) -> RESPServer.ImmediateRead)? = nil,
+        _ body: (Int) async throws -> Void
+    ) async throws {
         // Stripes of 4 × 64 KiB: a value of a few MiB streams over many of them.
         let configuration = ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2, maxChunkLength: 64 << 10)
         let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: configuration)
         let server = try await RESPServer.start(
             client: cluster.client, password: password.map { Array($0.utf8) }, limits: .init(maximumBulkLength: 4 << 20, streamingThreshold: 64 << 10),
-            immediateRead: immediateRead
+            immediateRead: immediateRead?(cluster)
         )
         let serving = Task { try await server.run() }
         do {
@@ -96,7 +104,7 @@ struct RESPServerTests {
     func immediateReads() async throws {
         // A reader that has a stale value of "k", to tell which way each GET was served.
         let immediate: RESPServer.ImmediateRead = { key in key == ByteBuffer(string: "k") ? ByteBuffer(string: "at-hand") : nil }
-        try await self.withEndpoint(immediateRead: immediate) { port in
+        try await self.withEndpoint(immediateRead: { _ in immediate }) { port in
             var (replies, _) = try await exchange(port: port, commands([["GET", "k"], ["get", "k"], ["GET", "other"]]), replies: 3)
             #expect(replies == [.bulkString("at-hand"), .bulkString("at-hand"), .bulkString(nil)])
             // The GET waits for the SET sent before it, and is read the usual way.
@@ -109,7 +117,7 @@ struct RESPServerTests {
             }
             #expect(String(buffer: info).contains("total_commands_processed:7"), "commands answered at once are counted too")
         }
-        try await self.withEndpoint(password: "secret", immediateRead: immediate) { port in
+        try await self.withEndpoint(password: "secret", immediateRead: { _ in immediate }) { port in
             // The second GET waits behind the AUTH; once it is answered, a GET is immediate.
             let peer = try await RawPeer.connect(port: port)
             try await peer.channel.executeThenClose { inbound, outbound in
@@ -121,6 +129,56 @@ struct RESPServerTests {
                 (replies, _) = try await readReplies(1, from: &parts)
                 #expect(replies == [.bulkString("at-hand")])
             }
+        }
+    }
+
+    @Test("a GET behind a streamed SET, an empty command or HELLO 3 keeps its turn, and is immediate once they are answered")
+    func immediateReadsAfterOtherCommands() async throws {
+        let immediate: RESPServer.ImmediateRead = { key in key == ByteBuffer(string: "k") ? ByteBuffer(string: "at-hand") : nil }
+        try await self.withEndpoint(immediateRead: { _ in immediate }) { port in
+            let value = ByteBuffer(repeating: 7, count: 100_000)
+            var streamed = RESPEncoder().encode(.array([.bulkString("SET"), .bulkString("k"), .bulkString(value)]))
+            streamed.writeImmutableBuffer(commands([["GET", "k"]]))
+            var (replies, _) = try await exchange(port: port, streamed, replies: 2)
+            #expect(replies == [.ok, .bulkString(value)], "the GET waited for the streamed SET")
+            let peer = try await RawPeer.connect(port: port)
+            try await peer.channel.executeThenClose { inbound, outbound in
+                var parts = inbound.makeAsyncIterator()
+                try await outbound.write(ByteBuffer(string: "\r\nPING\r\n"))
+                (replies, _) = try await readReplies(1, from: &parts)
+                #expect(replies == [.simpleString("PONG")])
+                try await outbound.write(commands([["HELLO", "3"]]))
+                (replies, _) = try await readReplies(1, from: &parts)
+                guard case .map = replies.first else {
+                    Issue.record("HELLO 3 did not answer with a map: \(replies)")
+                    return
+                }
+                try await outbound.write(commands([["GET", "k"]]))
+                (replies, _) = try await readReplies(1, from: &parts)
+                #expect(replies == [.bulkString("at-hand")], "immediate again: the empty command and HELLO were counted as answered")
+            }
+        }
+    }
+
+    @Test("in the proxy's process, a GET of a small object is read from the proxy's tier at once, with the value last written")
+    func immediateReadsFromTheTier() async throws {
+        let answered = Atomic(0)
+        try await self.withEndpoint(immediateRead: { cluster in
+            { key in
+                let value = cluster.proxy.cachedSmallObject(key)
+                if value != nil {
+                    answered.add(1, ordering: .relaxed)
+                }
+                return value
+            }
+        }) { port in
+            for round in 0..<3 {
+                var (replies, _) = try await exchange(port: port, commands([["SET", "small", "v\(round)"]]), replies: 1)
+                #expect(replies == [.ok])
+                (replies, _) = try await exchange(port: port, commands([["GET", "small"]]), replies: 1)
+                #expect(replies == [.bulkString(ByteBuffer(string: "v\(round)"))])
+            }
+            #expect(answered.load(ordering: .relaxed) == 3)
         }
     }
 

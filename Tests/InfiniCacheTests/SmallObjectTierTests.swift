@@ -58,10 +58,6 @@ struct SmallObjectTierClusterTests {
         #expect(cluster.proxy.cachedSmallObject(ByteBuffer(string: "small")) == nil, "deleted")
         statistics = cluster.proxy.statistics()
         #expect(statistics.counters.expirations == 1 && statistics.tierObjects == 0)
-        let off = try await LocalCluster.start(wiring: .inProcess, smallObjectTierBudget: 0)
-        defer { Task { await off.stop() } }
-        try await off.client.put("small", small)
-        #expect(off.proxy.cachedSmallObject(ByteBuffer(string: "small")) == nil, "the tier is off")
     }
 
     @Test("objects above the tier's limit, and erasure-coded ones, are read from the nodes")

@@ -29,13 +29,14 @@ struct StorageFootprintTests {
         #expect(try StorageFootprint(objectSizes: [], configuration: ClientConfiguration()).overhead == 1)
     }
 
-    @Test("a trace counts each key once, at the largest size it was requested at")
+    @Test("a trace counts each key read or written once, at the largest size it was requested at")
     func trace() throws {
         let trace = Trace(requests: [
             TraceRequest(time: .zero, key: "a", size: 100),
             TraceRequest(time: .seconds(1), key: "a", size: 2_000),
             TraceRequest(time: .seconds(2), key: "b", size: 300),
             TraceRequest(time: .seconds(3), key: "a", size: 50),
+            TraceRequest(time: .seconds(4), key: "gone", size: 0, operation: .delete),
         ])
         let footprint = try StorageFootprint(trace: trace, configuration: ClientConfiguration())
         #expect(footprint.objects == 2)
