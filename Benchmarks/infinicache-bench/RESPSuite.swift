@@ -11,6 +11,7 @@ import NIOPosix
 ///
 /// - redis-benchmark `-t set,get -d 1024 -c 50 -n 100000` (and with `-P 16`) against both,
 ///   three times each in turn: the median throughput and p50 latency, Redis the baseline.
+///   Then once with keys drawn from 100,000 (`-r 100000`) instead of redis-benchmark's one key.
 /// - A 100 MiB value written with `redis-cli -x SET` and read with `redis-cli GET`, checked
 ///   byte for byte: the time of each beside Redis's, and how much the proxy's resident
 ///   memory grows during each, beside the value's size (the bar: under half).
@@ -47,6 +48,7 @@ struct RESPSuite {
             for pipeline in [1, 16] {
                 rows += try await self.redisBenchmark(endpoint: respPort, redis: redis.port, pipeline: pipeline)
             }
+            rows += try await self.redisBenchmark(endpoint: respPort, redis: redis.port, pipeline: 1, randomKeys: true)
             rows += try await self.largeValue(endpoint: respPort, redis: redis.port, proxy: cluster.proxyProcessIdentifier)
             rows += try await self.rangeRead(endpoint: respPort, metrics: metricsPort, cluster: cluster)
             await cluster.stop()
@@ -64,22 +66,25 @@ struct RESPSuite {
     }
 
     /// redis-benchmark's SET and GET figures against each server: the median of three
-    /// runs each (one with `--quick`), the two servers taking turns so that the machine's
-    /// drift hits both alike.
-    private func redisBenchmark(endpoint: Int, redis: Int, pipeline: Int) async throws -> [BenchRow] {
+    /// runs each (one with `--quick` or `randomKeys`), the two servers taking turns so that
+    /// the machine's drift hits both alike. Without `randomKeys` every request names one
+    /// key, redis-benchmark's default; with it, keys drawn from 100,000 (`-r`).
+    private func redisBenchmark(endpoint: Int, redis: Int, pipeline: Int, randomKeys: Bool = false) async throws -> [BenchRow] {
         let requests = self.settings.quick ? 2_000 : 100_000
-        let rounds = self.settings.quick ? 1 : 3
+        let rounds = self.settings.quick || randomKeys ? 1 : 3
+        let keyOptions = randomKeys ? ["-r", "100000"] : []
         var samples: [Int: [String: [(rps: Double, p50: Double)]]] = [:]
         for round in 0..<rounds {
             for port in round.isMultiple(of: 2) ? [redis, endpoint] : [endpoint, redis] {
-                progress("resp: redis-benchmark -t set,get -d 1024 -c 50 -n \(requests) -P \(pipeline) on port \(port) (\(round + 1) of \(rounds))")
-                let csv = try await Command.run("redis-benchmark", ["-p", "\(port)", "-t", "set,get", "-d", "1024", "-c", "50", "-n", "\(requests)", "-P", "\(pipeline)", "--csv"])
+                let arguments = ["-t", "set,get", "-d", "1024", "-c", "50", "-n", "\(requests)", "-P", "\(pipeline)"] + keyOptions
+                progress("resp: redis-benchmark \(arguments.joined(separator: " ")) on port \(port) (\(round + 1) of \(rounds))")
+                let csv = try await Command.run("redis-benchmark", ["-p", "\(port)"] + arguments + ["--csv"])
                 for (test, figure) in try Self.parseBenchmark(csv) {
                     samples[port, default: [:]][test, default: []].append(figure)
                 }
             }
         }
-        let variant = pipeline == 1 ? "c50" : "c50-P\(pipeline)"
+        let variant = (pipeline == 1 ? "c50" : "c50-P\(pipeline)") + (randomKeys ? "-r100000" : "")
         return try ["SET", "GET"].flatMap { test -> [BenchRow] in
             guard let ours = samples[endpoint]?[test], ours.count == rounds, let theirs = samples[redis]?[test], theirs.count == rounds else {
                 throw RedisError("redis-benchmark printed no \(test) row")

@@ -70,19 +70,34 @@ extension InfiniCacheProxy {
         read.start(transports: transports)
     }
 
-    /// The bytes of the committed version of `key`, if the small-object tier holds them:
-    /// a read answered on the caller's thread, with no frame and no node, counted as a hit
-    /// and as a `get` request. The Redis endpoint in the proxy's process serves `GET` of
-    /// small objects this way, on its connection's event loop. Nil when the tier does not
-    /// hold it (or is off); nothing is counted then, and the caller reads as usual.
-    public func cachedSmallObject(_ key: ByteBuffer) -> ByteBuffer? {
-        guard self.smallObjectLimit >= 0 else { return nil }
+    /// What a read of a key finds with no node asked: see ``lookUpInTier(_:)``.
+    public enum TierLookup: Sendable, Hashable {
+        /// The committed version's bytes, held in the small-object tier.
+        case found(ByteBuffer)
+        /// The key is not cached (or has just expired).
+        case missing
+        /// The key is cached, but not in the tier: read it from the nodes, as usual.
+        case notInTier
+    }
+
+    /// A read of `key` answered on the caller's thread, with no frame and no node, when it
+    /// can be: the bytes of its committed version if the small-object tier holds them (a
+    /// hit), or ``TierLookup/missing`` if it is not cached (a miss), each counted as a
+    /// `get` request. The Redis endpoint in the proxy's process serves `GET` this way, on
+    /// its connection's event loop. ``TierLookup/notInTier`` counts nothing: the caller
+    /// reads as usual.
+    public func lookUpInTier(_ key: ByteBuffer) -> TierLookup {
         let started = ContinuousClock.now
-        guard let (_, entry) = self.withState(expiring: key, now: self.wallClock(), { $0.readFromTier(key) }) else {
-            return nil
+        let lookup = self.withState(expiring: key, now: self.wallClock()) { $0.lookUpInTier(key) }
+        switch lookup {
+        case .found(let bytes):
+            self.metrics.answered(.getObject, with: .chunkData, bytesSent: bytes.readableBytes, since: started)
+        case .missing:
+            self.metrics.answered(.getObject, with: .notFound, bytesSent: 0, since: started)
+        case .notInTier:
+            break
         }
-        self.metrics.answered(.getObject, with: .chunkData, bytesSent: entry.bytes.readableBytes, since: started)
-        return entry.bytes
+        return lookup
     }
 
     /// Where a read finds the object it asks for.

@@ -104,7 +104,7 @@ struct ProxyMetrics: Sendable {
     }
 
     /// Counts a request of `opcode` answered without frames (see
-    /// ``InfiniCacheProxy/cachedSmallObject(_:)``) as if its final response had been
+    /// ``InfiniCacheProxy/lookUpInTier(_:)``) as if its final response had been
     /// `response`, after sending `bytesSent` chunk bytes.
     func answered(_ opcode: Opcode, with response: Opcode, bytesSent: Int, since started: ContinuousClock.Instant) {
         guard let durations = self.durations[opcode], let requests = self.requests[opcode] else { return }

@@ -245,6 +245,17 @@ struct ProxyState: Sendable {
         return (record, entry)
     }
 
+    /// A read of `key` that needs no node, if it is one: the committed version's bytes from
+    /// the small-object tier (counted as a hit), or `missing` if `key` is not cached
+    /// (counted as a miss); `notInTier` otherwise, counting nothing.
+    mutating func lookUpInTier(_ key: ByteBuffer) -> InfiniCacheProxy.TierLookup {
+        guard self.committed[key] != nil else {
+            self.counters.misses += 1
+            return .missing
+        }
+        return self.readFromTier(key).map { .found($0.entry.bytes) } ?? .notInTier
+    }
+
     /// Keeps `entry` — the bytes of a version of `key`, in a buffer of their own — in the
     /// small-object tier, if that is the committed version and it is replicated (one chunk
     /// is the whole object).

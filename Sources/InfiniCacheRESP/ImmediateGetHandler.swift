@@ -2,12 +2,13 @@ import NIOCore
 import RESPWire
 import Synchronization
 
-/// Answers `GET key` where it is decoded, on the connection's event loop, when the value is
-/// at hand without a round trip (``RESPServer/ImmediateRead``: the proxy's small-object
-/// tier, when the endpoint runs in the proxy's process) and nothing has to come first: the
-/// connection has authenticated, every command before it has been answered, and the socket
-/// can take the reply. Every other command, and a GET whose value is not at hand, goes on
-/// to the connection's loop, which counts them here until it has answered them.
+/// Answers `GET key` where it is decoded, on the connection's event loop, when its answer is
+/// at hand without a round trip (``RESPServer/ImmediateRead``: in the proxy's process, a
+/// value in the proxy's small-object tier, or a key not cached at all) and nothing has to
+/// come first: the connection has authenticated, every command before it has been
+/// answered, and the socket can take the reply. Every other command, and a GET whose answer
+/// is not at hand, goes on to the connection's loop, which counts them here until it has
+/// answered them.
 final class ImmediateGetHandler: ChannelInboundHandler {
     typealias InboundIn = RESPParser.CommandPart
     typealias InboundOut = RESPParser.CommandPart
@@ -38,25 +39,33 @@ final class ImmediateGetHandler: ChannelInboundHandler {
     /// The connection's commands handed on and not yet answered.
     let backlog = Backlog()
     private let read: RESPServer.ImmediateRead
-    private let isAuthenticated: @Sendable () -> Bool
+    private let session: @Sendable () -> (isAuthenticated: Bool, version: RESPVersion)
     private let counted: @Sendable () -> Void
     private var needsFlush = false
 
-    /// Serves GETs through `read` when the backlog is empty, `isAuthenticated()` and the
-    /// channel is writable; calls `counted` for each command it answers.
-    init(read: @escaping RESPServer.ImmediateRead, isAuthenticated: @escaping @Sendable () -> Bool, counted: @escaping @Sendable () -> Void) {
+    /// Serves GETs through `read` when the backlog is empty, the channel is writable and
+    /// `session()` says the connection has authenticated, replying in the version it says;
+    /// calls `counted` for each command it answers.
+    init(
+        read: @escaping RESPServer.ImmediateRead,
+        session: @escaping @Sendable () -> (isAuthenticated: Bool, version: RESPVersion),
+        counted: @escaping @Sendable () -> Void
+    ) {
         self.read = read
-        self.isAuthenticated = isAuthenticated
+        self.session = session
         self.counted = counted
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .command(let words):
-            if let value = self.immediateValue(of: words, context: context) {
+            if let (answer, version) = self.immediateAnswer(to: words, context: context) {
                 self.counted()
                 var reply: [ByteBuffer] = []
-                RESPEncoder().encode(.bulkString(value), into: &reply)
+                switch answer {
+                case .found(let value): RESPEncoder(version: version).encode(.bulkString(value), into: &reply)
+                case .missing: RESPEncoder(version: version).encode(.bulkString(nil), into: &reply)
+                }
                 for part in reply {
                     context.write(self.wrapOutboundOut(part), promise: nil)
                 }
@@ -81,11 +90,14 @@ final class ImmediateGetHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    /// The value `words` asks for, if it is a GET that may be answered here and now.
-    private func immediateValue(of words: [ByteBuffer], context: ChannelHandlerContext) -> ByteBuffer? {
-        guard words.count == 2, self.backlog.isEmpty, context.channel.isWritable, self.isAuthenticated(), words[0].uppercasedName == "GET" else {
+    /// The answer to `words`, and the protocol version to reply in, if it is a GET that may
+    /// be answered here and now.
+    private func immediateAnswer(to words: [ByteBuffer], context: ChannelHandlerContext) -> (RESPServer.ImmediateValue, RESPVersion)? {
+        guard words.count == 2, self.backlog.isEmpty, context.channel.isWritable, words[0].uppercasedName == "GET" else {
             return nil
         }
-        return self.read(words[1])
+        let session = self.session()
+        guard session.isAuthenticated, let answer = self.read(words[1]) else { return nil }
+        return (answer, session.version)
     }
 }

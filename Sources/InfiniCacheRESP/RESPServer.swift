@@ -24,29 +24,45 @@ public final class RESPServer: Service, Sendable {
     /// The open connections, to close at a graceful shutdown; nil once it has begun.
     private let connections = Mutex<[ObjectIdentifier: any Channel]?>([:])
 
-    /// One client's connection, whether it has authenticated (its decoder's limits
-    /// depend on it), and with immediate reads, the commands handed to its loop.
+    /// One client's connection, what its session has said (its decoder's limits depend on
+    /// it), and with immediate reads, the commands handed to its loop.
     private struct Connection: Sendable {
         let channel: NIOAsyncChannel<RESPParser.CommandPart, ByteBuffer>
-        let authenticated: AuthenticationFlag
+        let flags: SessionFlags
         let backlog: ImmediateGetHandler.Backlog?
     }
 
-    /// A value the endpoint can have without a round trip, if it is at hand: in the proxy's
-    /// process, `InfiniCacheProxy.cachedSmallObject(_:)` (the small-object tier). A `GET`
-    /// it answers is served on the connection's event loop as soon as it is decoded,
-    /// provided every command before it has been answered; nil sends the GET the usual way.
-    public typealias ImmediateRead = @Sendable (_ key: ByteBuffer) -> ByteBuffer?
+    /// What a `GET` finds without a round trip, when the endpoint can tell.
+    public enum ImmediateValue: Sendable, Hashable {
+        /// The key's value.
+        case found(ByteBuffer)
+        /// The key is not cached: the reply is nil.
+        case missing
+    }
 
-    /// Whether a connection may send commands of any size: once it has authenticated, and
-    /// while an `AUTH` or `HELLO` it sent has been read but not yet carried out (the
-    /// commands after it are read before it runs, and must not be refused for its sake).
-    private final class AuthenticationFlag: Sendable {
+    /// What a `GET` of a key finds without a round trip, if the endpoint can tell: in the
+    /// proxy's process, `InfiniCacheProxy.lookUpInTier(_:)` (a value in the small-object
+    /// tier, or a key not cached at all). A `GET` it answers is served on the connection's
+    /// event loop as soon as it is decoded, provided every command before it has been
+    /// answered; nil sends the GET the usual way.
+    public typealias ImmediateRead = @Sendable (_ key: ByteBuffer) -> ImmediateValue?
+
+    /// What a connection's session has said, for its decoder and its immediate GETs:
+    /// whether it has authenticated, and the protocol version of its replies. It may send
+    /// commands of any size once it has authenticated, and while an `AUTH` or `HELLO` it
+    /// sent has been read but not yet carried out (the commands after it are read before
+    /// it runs, and must not be refused for its sake).
+    private final class SessionFlags: Sendable {
         private let authenticated: Atomic<Bool>
+        private let version = Atomic(RESPVersion.resp2.rawValue)
         private let pending = Atomic(0)
 
         init(authenticated: Bool) {
             self.authenticated = Atomic(authenticated)
+        }
+
+        var replyVersion: RESPVersion {
+            RESPVersion(rawValue: self.version.load(ordering: .relaxed)) ?? .resp2
         }
 
         var allowsAnySize: Bool {
@@ -64,9 +80,10 @@ public final class RESPServer: Service, Sendable {
             }
         }
 
-        /// The loop carried out `words`; the session is now `authenticated` or not.
-        func carriedOut(_ words: [ByteBuffer], authenticated: Bool) {
-            self.authenticated.store(authenticated, ordering: .relaxed)
+        /// The loop carried out `words`, leaving the connection's session as `session`.
+        func carriedOut(_ words: [ByteBuffer], session: RESPSession) {
+            self.authenticated.store(session.isAuthenticated, ordering: .relaxed)
+            self.version.store(session.version.rawValue, ordering: .relaxed)
             if Self.mayAuthenticate(words) {
                 self.pending.subtract(1, ordering: .relaxed)
             }
@@ -134,14 +151,14 @@ public final class RESPServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let authenticated = AuthenticationFlag(authenticated: password == nil)
+                    let flags = SessionFlags(authenticated: password == nil)
                     let decoder = RESPCommandDecoder(
                         limits: parserLimits, streamingFrom: limits.streamingThreshold, limitsBeforeAuthentication: Self.limitsBeforeAuthentication,
-                        isAuthenticated: { authenticated.allowsAnySize }, decoded: { authenticated.decoded($0) }
+                        isAuthenticated: { flags.allowsAnySize }, decoded: { flags.decoded($0) }
                     )
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
                     let immediateGets = immediateRead.map { read in
-                        ImmediateGetHandler(read: read, isAuthenticated: { authenticated.isAuthenticated }, counted: { executor.countCommand() })
+                        ImmediateGetHandler(read: read, session: { (flags.isAuthenticated, flags.replyVersion) }, counted: { executor.countCommand() })
                     }
                     if let immediateGets {
                         try channel.pipeline.syncOperations.addHandler(immediateGets)
@@ -150,7 +167,7 @@ public final class RESPServer: Service, Sendable {
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16))
                     )
-                    return Connection(channel: connection, authenticated: authenticated, backlog: immediateGets?.backlog)
+                    return Connection(channel: connection, flags: flags, backlog: immediateGets?.backlog)
                 }
             }
         let bound = listener.channel.localAddress?.port ?? port
@@ -267,7 +284,7 @@ public final class RESPServer: Service, Sendable {
                             response = await withTaskExecutorPreference(Self.isLight(words) ? nil : globalConcurrentExecutor) {
                                 await self.executor.respond(to: words, session: &session)
                             }
-                            client.authenticated.carriedOut(words, authenticated: session.isAuthenticated)
+                            client.flags.carriedOut(words, session: session)
                         case .streamedCommand(let words, let length):
                             let streamed = try await withTaskExecutorPreference(globalConcurrentExecutor) {
                                 try await self.respond(to: words, streamingArgumentOf: length, from: &parts, session: &session)
@@ -276,7 +293,7 @@ public final class RESPServer: Service, Sendable {
                                 return
                             }
                             response = streamed
-                            client.authenticated.carriedOut([], authenticated: session.isAuthenticated)
+                            client.flags.carriedOut([], session: session)
                         case .argumentBytes, .argumentEnd:
                             // The decoder sends these only after a streamed command, which takes them.
                             continue

@@ -44,8 +44,8 @@ struct RESPOptions: ParsableArguments {
     }
 
     /// Starts the endpoint, serving through `responder` (`proxy`, or its serverless
-    /// lifecycle's responder), and `GET`s of objects in `proxy`'s small-object tier straight
-    /// from it; nil without `--resp-port`. Connections must `AUTH` with `password` when one
+    /// lifecycle's responder), and `GET`s of objects in `proxy`'s small-object tier, or of
+    /// keys it does not hold, straight from it; nil without `--resp-port`. Connections must `AUTH` with `password` when one
     /// is given (the proxy's client token).
     ///
     /// - Throws: `InfiniCacheError` for a coding the client refuses, NIO's `IOError` if the
@@ -59,7 +59,15 @@ struct RESPOptions: ParsableArguments {
         let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: responder, verifiesPayloadChecksums: false)]], configuration: configuration)
         return try await RESPServer.start(
             client: client, host: host, port: port, password: password,
-            limits: RESPServer.Limits(maximumBulkLength: self.respMaxBulkMib << 20), immediateRead: proxy.cachedSmallObject, logger: logger
+            limits: RESPServer.Limits(maximumBulkLength: self.respMaxBulkMib << 20),
+            immediateRead: { key in
+                switch proxy.lookUpInTier(key) {
+                case .found(let value): .found(value)
+                case .missing: .missing
+                case .notInTier: nil
+                }
+            },
+            logger: logger
         )
     }
 }

@@ -103,7 +103,7 @@ struct RESPServerTests {
     @Test("a GET whose value is at hand is answered at once, but never ahead of a command sent before it, nor before AUTH")
     func immediateReads() async throws {
         // A reader that has a stale value of "k", to tell which way each GET was served.
-        let immediate: RESPServer.ImmediateRead = { key in key == ByteBuffer(string: "k") ? ByteBuffer(string: "at-hand") : nil }
+        let immediate: RESPServer.ImmediateRead = { key in key == ByteBuffer(string: "k") ? .found(ByteBuffer(string: "at-hand")) : nil }
         try await self.withEndpoint(immediateRead: { _ in immediate }) { port in
             var (replies, _) = try await exchange(port: port, commands([["GET", "k"], ["get", "k"], ["GET", "other"]]), replies: 3)
             #expect(replies == [.bulkString("at-hand"), .bulkString("at-hand"), .bulkString(nil)])
@@ -134,7 +134,13 @@ struct RESPServerTests {
 
     @Test("a GET behind a streamed SET, an empty command or HELLO 3 keeps its turn, and is immediate once they are answered")
     func immediateReadsAfterOtherCommands() async throws {
-        let immediate: RESPServer.ImmediateRead = { key in key == ByteBuffer(string: "k") ? ByteBuffer(string: "at-hand") : nil }
+        let immediate: RESPServer.ImmediateRead = { key in
+            switch String(buffer: key) {
+            case "k": .found(ByteBuffer(string: "at-hand"))
+            case "absent": .missing
+            default: nil
+            }
+        }
         try await self.withEndpoint(immediateRead: { _ in immediate }) { port in
             let value = ByteBuffer(repeating: 7, count: 100_000)
             var streamed = RESPEncoder().encode(.array([.bulkString("SET"), .bulkString("k"), .bulkString(value)]))
@@ -156,7 +162,12 @@ struct RESPServerTests {
                 try await outbound.write(commands([["GET", "k"]]))
                 (replies, _) = try await readReplies(1, from: &parts)
                 #expect(replies == [.bulkString("at-hand")], "immediate again: the empty command and HELLO were counted as answered")
+                try await outbound.write(commands([["GET", "absent"]]))
+                (replies, _) = try await readReplies(1, from: &parts)
+                #expect(replies == [.null], "a key not cached is RESP3's null after HELLO 3")
             }
+            (replies, _) = try await exchange(port: port, commands([["GET", "absent"]]), replies: 1)
+            #expect(replies == [.bulkString(nil)], "and RESP2's nil bulk string without it")
         }
     }
 
@@ -165,11 +176,15 @@ struct RESPServerTests {
         let answered = Atomic(0)
         try await self.withEndpoint(immediateRead: { cluster in
             { key in
-                let value = cluster.proxy.cachedSmallObject(key)
-                if value != nil {
+                switch cluster.proxy.lookUpInTier(key) {
+                case .found(let value):
                     answered.add(1, ordering: .relaxed)
+                    return .found(value)
+                case .missing:
+                    return .missing
+                case .notInTier:
+                    return nil
                 }
-                return value
             }
         }) { port in
             for round in 0..<3 {
@@ -178,6 +193,8 @@ struct RESPServerTests {
                 (replies, _) = try await exchange(port: port, commands([["GET", "small"]]), replies: 1)
                 #expect(replies == [.bulkString(ByteBuffer(string: "v\(round)"))])
             }
+            let (replies, _) = try await exchange(port: port, commands([["GET", "never-written"]]), replies: 1)
+            #expect(replies == [.bulkString(nil)])
             #expect(answered.load(ordering: .relaxed) == 3)
         }
     }

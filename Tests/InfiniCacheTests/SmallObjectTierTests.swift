@@ -37,27 +37,33 @@ struct SmallObjectTierClusterTests {
         #expect(statistics.tierObjects == 0 && statistics.tierBytes == 0)
     }
 
-    @Test("cachedSmallObject answers from the tier only, counting a hit, and sees expiry and deletes")
-    func cachedSmallObject() async throws {
+    @Test("lookUpInTier answers a value in the tier or a key not cached, counting each, and sees expiry and deletes")
+    func lookUpInTier() async throws {
         let clock = ManualWallClock()
         let cluster = try await LocalCluster.start(wiring: .inProcess, wallClock: { clock.milliseconds }, smallObjectLimit: 1000)
         defer { Task { await cluster.stop() } }
         let small = ByteBuffer(repeating: 1, count: 1000)
         try await cluster.client.put("small", small, expiresIn: .seconds(5))
         try await cluster.client.put("larger", ByteBuffer(repeating: 2, count: 1001))
-        #expect(cluster.proxy.cachedSmallObject(ByteBuffer(string: "small")) == small)
-        #expect(cluster.proxy.cachedSmallObject(ByteBuffer(string: "larger")) == nil, "not in the tier: read it from the nodes")
-        #expect(cluster.proxy.cachedSmallObject(ByteBuffer(string: "missing")) == nil)
+        #expect(cluster.proxy.lookUpInTier(ByteBuffer(string: "small")) == .found(small))
+        #expect(cluster.proxy.lookUpInTier(ByteBuffer(string: "larger")) == .notInTier, "read it from the nodes")
+        #expect(cluster.proxy.lookUpInTier(ByteBuffer(string: "missing")) == .missing)
         var statistics = cluster.proxy.statistics()
-        #expect(statistics.counters.tierHits == 1 && statistics.counters.hits == 1 && statistics.counters.misses == 0, "only the answer counts")
+        #expect(statistics.counters.tierHits == 1 && statistics.counters.hits == 1 && statistics.counters.misses == 1, "not in the tier counts nothing")
         clock.advance(by: 5_000)
-        #expect(cluster.proxy.cachedSmallObject(ByteBuffer(string: "small")) == nil, "expired")
+        #expect(cluster.proxy.lookUpInTier(ByteBuffer(string: "small")) == .missing, "expired")
         #expect(try await cluster.client.get("small") == nil)
         try await cluster.client.put("small", small)
+        #expect(cluster.proxy.lookUpInTier(ByteBuffer(string: "small")) == .found(small))
         try await cluster.client.delete("small")
-        #expect(cluster.proxy.cachedSmallObject(ByteBuffer(string: "small")) == nil, "deleted")
+        #expect(cluster.proxy.lookUpInTier(ByteBuffer(string: "small")) == .missing, "deleted")
         statistics = cluster.proxy.statistics()
         #expect(statistics.counters.expirations == 1 && statistics.tierObjects == 0)
+        let off = try await LocalCluster.start(wiring: .inProcess, smallObjectTierBudget: 0)
+        defer { Task { await off.stop() } }
+        try await off.client.put("small", small)
+        #expect(off.proxy.lookUpInTier(ByteBuffer(string: "small")) == .notInTier, "with the tier off, only misses are answered")
+        #expect(off.proxy.lookUpInTier(ByteBuffer(string: "other")) == .missing)
     }
 
     @Test("objects above the tier's limit, and erasure-coded ones, are read from the nodes")
