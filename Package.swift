@@ -216,7 +216,8 @@ let package = Package(
         .testTarget(
             name: "InfiniCacheRESPTests",
             dependencies: [
-                "ChunkWire", "InfiniCacheClient", "InfiniCacheProxy", "InfiniCacheRESP", "InfiniCacheTesting", "RESPWire", "TestSupport", logging, nio, serviceLifecycle,
+                "ChunkTransport", "ChunkTransportInProcess", "ChunkWire", "InfiniCacheClient", "InfiniCacheProxy", "InfiniCacheRESP", "InfiniCacheTesting",
+                "RESPWire", "TestSupport", logging, nio, serviceLifecycle,
             ]
         ),
         .testTarget(

@@ -72,8 +72,17 @@ extension RESPCommandExecutor {
     }
 
     /// `GETRANGE`'s bytes: `start` and `end` inclusive, negative ones from the end, as
-    /// Redis clamps them; empty for a missing key.
+    /// Redis clamps them; empty for a missing key. With both ends counted from the start,
+    /// the range read itself clamps them to the object, in one round trip; a negative end
+    /// needs the object's length first.
     func range(of key: ByteBuffer, start: Int64, end: Int64) async throws -> ByteBuffer {
+        if start >= 0, end >= 0 {
+            guard start <= end else { return ByteBuffer() }
+            let upper = end == .max ? end : end + 1
+            if upper - start <= Self.longestDirectRange {
+                return try await self.client.get(key, range: Int(start)..<Int(upper)) ?? ByteBuffer()
+            }
+        }
         guard let length = try await self.client.metadata(key)?.length,
             let bounds = Self.clampedRange(start: start, end: end, length: length)
         else {
@@ -81,6 +90,10 @@ extension RESPCommandExecutor {
         }
         return try await self.client.get(key, range: bounds) ?? ByteBuffer()
     }
+
+    /// The longest range read without learning the object's length first: the client's
+    /// limit on one range read (4 GiB).
+    static let longestDirectRange = Int64(UInt32.max)
 
     /// Redis's `GETRANGE` arithmetic on an object of `length` bytes; nil for an empty range.
     static func clampedRange(start: Int64, end: Int64, length: Int) -> Range<Int>? {

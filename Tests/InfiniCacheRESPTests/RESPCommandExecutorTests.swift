@@ -1,9 +1,13 @@
+import ChunkTransport
+import ChunkTransportInProcess
+import ChunkWire
 import InfiniCacheClient
 import InfiniCacheProxy
 @testable import InfiniCacheRESP
 import InfiniCacheTesting
 import NIOCore
 import RESPWire
+import Synchronization
 import TestSupport
 import Testing
 
@@ -45,6 +49,29 @@ struct RESPCommandExecutorTests {
         #expect(await harness.run("GET", "k", session: &session) == .bulkString(nil))
         #expect(await harness.run("TTL", "k", session: &session) == .integer(-2))
         #expect(await harness.run("DBSIZE", session: &session) == .integer(0))
+    }
+
+    @Test("GETRANGE with both ends from the start reads the range in one round trip, clamped as Redis clamps it")
+    func getrangeInOneRoundTrip() async throws {
+        let cluster = try await LocalCluster.start(wiring: .inProcess, nodeCount: 6, client: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2))
+        defer { Task { await cluster.stop() } }
+        let requests = CountingTransport(InProcessTransport(to: cluster.proxy))
+        let client = try InfiniCacheClient(proxies: [[requests]], configuration: ClientConfiguration(dataChunkCount: 4, parityChunkCount: 2))
+        let executor = RESPCommandExecutor(client: client)
+        var session = executor.openSession()
+        func run(_ words: String...) async -> RESPValue {
+            await executor.execute(words.map { ByteBuffer(string: $0) }, session: &session)
+        }
+        #expect(await run("SET", "r", "Hello, World") == .ok)
+        #expect(await run("GETRANGE", "r", "0", "4") == .bulkString("Hello"))
+        #expect(await run("GETRANGE", "r", "7", "1000") == .bulkString("World"))
+        #expect(await run("GETRANGE", "r", "100", "200") == .bulkString(""))
+        #expect(await run("GETRANGE", "r", "5", "2") == .bulkString(""))
+        #expect(await run("GETRANGE", "missing", "0", "2") == .bulkString(""))
+        #expect(requests.count(of: .statObject) == 0, "no round trip to learn the length")
+        #expect(await run("GETRANGE", "r", "-5", "-1") == .bulkString("World"))
+        #expect(await run("GETRANGE", "r", "2", "9223372036854775807") == .bulkString("llo, World"))
+        #expect(requests.count(of: .statObject) == 2, "a negative end, or a range past the client's limit, needs the length")
     }
 
     @Test("unknown commands and wrong arities are errors and the session goes on")
@@ -132,5 +159,28 @@ struct RESPCommandExecutorTests {
             keys += page.compactMap { if case .bulkString(let key?) = $0 { String(buffer: key) } else { nil } }
         } while cursor != "0"
         #expect(Set(keys) == Set((0..<25).map { "user:\($0)" }) && keys.count == 25)
+    }
+}
+
+/// Passes requests on to `base`, counting them by opcode.
+private final class CountingTransport: FrameTransport {
+    private let base: any FrameTransport
+    private let counts = Mutex<[Opcode: Int]>([:])
+
+    init(_ base: any FrameTransport) {
+        self.base = base
+    }
+
+    func count(of opcode: Opcode) -> Int {
+        self.counts.withLock { $0[opcode] ?? 0 }
+    }
+
+    func send(_ request: Frame, onResponse: @escaping ResponseHandler) -> PendingRequest {
+        self.counts.withLock { $0[request.opcode, default: 0] += 1 }
+        return self.base.send(request, onResponse: onResponse)
+    }
+
+    func close() async {
+        await self.base.close()
     }
 }
