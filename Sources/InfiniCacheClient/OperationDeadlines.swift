@@ -3,9 +3,9 @@ import NIOPosix
 import Synchronization
 
 /// Times out a client's operations without a timer of their own: each operation runs in a
-/// child task registered here, and one sweep, every `timeout / 8` (at most a second)
-/// (at least a millisecond) while any operation is registered, cancels those past their
-/// deadline. An operation therefore fails with `timedOut` between `timeout` and `timeout`
+/// child task registered here, and one sweep, every eighth of the timeout (at least a
+/// millisecond, at most a second) while any operation is registered, cancels those past
+/// their deadline. An operation therefore fails with `timedOut` between `timeout` and `timeout`
 /// plus one sweep interval after its child task began.
 ///
 /// An operation must throw once its task is cancelled (every client operation does: its

@@ -236,12 +236,9 @@ struct ProxyState: Sendable {
     /// its bytes, if the small-object tier holds them: a read that needs no node, counted as
     /// a hit. Nil otherwise (nothing is counted: the caller reads from the nodes).
     mutating func readFromTier(_ key: ByteBuffer, version: UInt32 = 0) -> (record: ObjectRecord, entry: SmallObjectTier.Entry)? {
-        guard let record = self.committed[key], version == 0 || record.version == version,
-            let entry = self.tier.entry(record.key, version: record.version)
-        else { return nil }
-        self.counters.hits += 1
-        self.counters.tierHits += 1
-        self.lru.touch(record.key)
+        guard let record = self.committed[key], version == 0 || record.version == version, let entry = self.tierHit(record) else {
+            return nil
+        }
         return (record, entry)
     }
 
@@ -249,11 +246,20 @@ struct ProxyState: Sendable {
     /// the small-object tier (counted as a hit), or `missing` if `key` is not cached
     /// (counted as a miss); `notInTier` otherwise, counting nothing.
     mutating func lookUpInTier(_ key: ByteBuffer) -> InfiniCacheProxy.TierLookup {
-        guard self.committed[key] != nil else {
+        guard let record = self.committed[key] else {
             self.counters.misses += 1
             return .missing
         }
-        return self.readFromTier(key).map { .found($0.entry.bytes) } ?? .notInTier
+        return self.tierHit(record).map { .found($0.bytes) } ?? .notInTier
+    }
+
+    /// The tier's entry for committed `record`, if it holds one, counted as a hit.
+    private mutating func tierHit(_ record: ObjectRecord) -> SmallObjectTier.Entry? {
+        guard let entry = self.tier.entry(record.key, version: record.version) else { return nil }
+        self.counters.hits += 1
+        self.counters.tierHits += 1
+        self.lru.touch(record.key)
+        return entry
     }
 
     /// Keeps `entry` — the bytes of a version of `key`, in a buffer of their own — in the

@@ -62,10 +62,8 @@ final class ImmediateGetHandler: ChannelInboundHandler {
             if let (answer, version) = self.immediateAnswer(to: words, context: context) {
                 self.counted()
                 var reply: [ByteBuffer] = []
-                switch answer {
-                case .found(let value): RESPEncoder(version: version).encode(.bulkString(value), into: &reply)
-                case .missing: RESPEncoder(version: version).encode(.bulkString(nil), into: &reply)
-                }
+                let value: ByteBuffer? = if case .found(let value) = answer { value } else { nil }
+                RESPEncoder(version: version).encode(.bulkString(value), into: &reply)
                 for part in reply {
                     context.write(self.wrapOutboundOut(part), promise: nil)
                 }

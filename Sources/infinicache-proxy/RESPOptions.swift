@@ -45,8 +45,8 @@ struct RESPOptions: ParsableArguments {
 
     /// Starts the endpoint, serving through `responder` (`proxy`, or its serverless
     /// lifecycle's responder), and `GET`s of objects in `proxy`'s small-object tier, or of
-    /// keys it does not hold, straight from it; nil without `--resp-port`. Connections must `AUTH` with `password` when one
-    /// is given (the proxy's client token).
+    /// keys it does not hold, straight from it; nil without `--resp-port`. Connections
+    /// must `AUTH` with `password` when one is given (the proxy's client token).
     ///
     /// - Throws: `InfiniCacheError` for a coding the client refuses, NIO's `IOError` if the
     ///   port cannot be bound.
