@@ -33,9 +33,9 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     private var gathering: (frame: Frame, missing: Int)?
     /// Bytes of a refused frame still to be skipped.
     private var skipping = 0
-    /// Fires if the frame under way does not complete within the frame timeout (a box
-    /// made on the channel's event loop, so that the timer can start itself again).
-    private var deadline: NIOLoopBoundBox<Scheduled<Void>?>?
+    /// When the frame under way began, and the one timer that checks it (a box made on
+    /// the channel's event loop, so that the timer can start itself again).
+    private var deadline: NIOLoopBoundBox<FrameDeadline>?
 
     /// Creates a decoder enforcing `limits`. Payloads of at least `gatheringThreshold`
     /// bytes (default 64 KiB) that span reads are gathered into a buffer of their own size
@@ -103,41 +103,52 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
         return (.needMoreData, false)
     }
 
-    /// Keeps a deadline on the frame under way: set when a frame begins, restarted when one
-    /// completes and another has begun, cancelled when none is under way.
+    /// Keeps a deadline on the frame under way: it starts when a frame begins, starts again
+    /// when one completes and another has begun, and ends when none is under way. Frames
+    /// only note the time; one timer at a time checks them, so a read of many frames
+    /// schedules nothing.
     private mutating func watchDeadline(context: ChannelHandlerContext, inFrame: Bool, restart: Bool) {
         guard let timeout = self.frameTimeout else { return }
-        let deadline = self.deadline ?? NIOLoopBoundBox(nil, eventLoop: context.eventLoop)
+        let deadline = self.deadline ?? NIOLoopBoundBox(FrameDeadline(), eventLoop: context.eventLoop)
         self.deadline = deadline
         guard inFrame else {
-            deadline.value?.cancel()
-            deadline.value = nil
+            // A timer already set finds no frame under way when it fires, and stops.
+            deadline.value.frameBegan = nil
             return
         }
-        guard deadline.value == nil || restart else { return }
-        Self.arm(deadline, timeout: timeout, context: context)
+        let began = restart ? context.eventLoop.now : deadline.value.frameBegan ?? context.eventLoop.now
+        deadline.value.frameBegan = began
+        if deadline.value.timer == nil {
+            Self.arm(deadline, at: began + timeout, timeout: timeout, context: context)
+        }
     }
 
-    /// Raises the stall error `timeout` from now — unless this end is not reading then
-    /// (its responder stops reading while the requester takes no answers), which is no
-    /// stall of the peer's: the timer then starts again.
-    private static func arm(_ deadline: NIOLoopBoundBox<Scheduled<Void>?>, timeout: TimeAmount, context: ChannelHandlerContext) {
-        deadline.value?.cancel()
+    /// Checks the frame under way at `time`: raises the stall error if it began `timeout`
+    /// or more ago, and otherwise checks again when it will have — unless this end is not
+    /// reading then (its responder stops reading while the requester takes no answers),
+    /// which is no stall of the peer's: the frame's time then starts again.
+    private static func arm(_ deadline: NIOLoopBoundBox<FrameDeadline>, at time: NIODeadline, timeout: TimeAmount, context: ChannelHandlerContext) {
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        deadline.value = context.eventLoop.scheduleTask(in: timeout) {
+        deadline.value.timer = context.eventLoop.scheduleTask(deadline: time) {
             let context = bound.value
-            if (try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead)) == false {
-                Self.arm(deadline, timeout: timeout, context: context)
+            deadline.value.timer = nil
+            guard let began = deadline.value.frameBegan else { return }
+            let now = context.eventLoop.now
+            if now < began + timeout {
+                Self.arm(deadline, at: began + timeout, timeout: timeout, context: context)
+            } else if (try? context.channel.syncOptions?.getOption(ChannelOptions.autoRead)) == false {
+                deadline.value.frameBegan = now
+                Self.arm(deadline, at: now + timeout, timeout: timeout, context: context)
             } else {
-                deadline.value = nil
+                deadline.value.frameBegan = nil
                 context.fireErrorCaught(WireError(.stalledFrame, "a frame did not arrive whole within \(timeout.nanoseconds / 1_000_000) ms"))
             }
         }
     }
 
     public mutating func decoderRemoved(context: ChannelHandlerContext) {
-        self.deadline?.value?.cancel()
-        self.deadline?.value = nil
+        self.deadline?.value.timer?.cancel()
+        self.deadline?.value = FrameDeadline()
         if let partial = self.gathering {
             self.gathering = nil
             self.budget.release(partial.frame.payload.readableBytes + partial.missing)
@@ -165,4 +176,12 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
         }
         return state
     }
+}
+
+/// The frame timeout's state on one connection.
+private struct FrameDeadline {
+    /// When the frame under way began arriving; nil between frames.
+    var frameBegan: NIODeadline?
+    /// The check scheduled for when that frame will have taken the whole timeout.
+    var timer: Scheduled<Void>?
 }

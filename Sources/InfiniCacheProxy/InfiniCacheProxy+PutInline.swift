@@ -119,7 +119,9 @@ final class ChunkAnswers: Sendable {
     private let state: Mutex<State>
 
     init(expected: Int) {
-        self.state = Mutex(State(remaining: expected))
+        var state = State(remaining: expected)
+        state.pending.reserveCapacity(expected)
+        self.state = Mutex(state)
     }
 
     /// Records a chunk's request; false if the put has already finished (cancel it).

@@ -23,7 +23,7 @@ package struct LRUOrder<Key: Hashable & Sendable>: Sendable {
         }
         self.links[key] = Links(older: self.mostRecent, newer: nil)
         if let previous = self.mostRecent {
-            self.links[previous]?.newer = key
+            self.link(previous) { $0.newer = key }
         }
         self.mostRecent = key
         if self.leastRecent == nil {
@@ -35,14 +35,21 @@ package struct LRUOrder<Key: Hashable & Sendable>: Sendable {
     package mutating func remove(_ key: Key) {
         guard let removed = self.links.removeValue(forKey: key) else { return }
         if let older = removed.older {
-            self.links[older]?.newer = removed.newer
+            self.link(older) { $0.newer = removed.newer }
         } else {
             self.leastRecent = removed.newer
         }
         if let newer = removed.newer {
-            self.links[newer]?.older = removed.older
+            self.link(newer) { $0.older = removed.older }
         } else {
             self.mostRecent = removed.older
         }
+    }
+
+    /// Changes `key`'s links in place: through the dictionary's index, because optional
+    /// chaining through its key subscript allocates on every call.
+    private mutating func link(_ key: Key, _ change: (inout Links) -> Void) {
+        guard let index = self.links.index(forKey: key) else { return }
+        change(&self.links.values[index])
     }
 }

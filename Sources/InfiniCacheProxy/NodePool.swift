@@ -73,8 +73,7 @@ struct NodePool: Sendable {
         }
         for (stripe, nodes) in placement.enumerated() {
             for id in nodes {
-                self.nodes[id]?.used += charges[stripe]
-                self.nodes[id]?.chunks += 1
+                self.count(chunks: 1, bytes: charges[stripe], on: id)
             }
         }
         return placement
@@ -82,7 +81,14 @@ struct NodePool: Sendable {
 
     /// Frees one chunk of `bytes` on node `id`.
     mutating func release(_ id: NodeID, bytes: Int) {
-        self.nodes[id]?.used -= bytes
-        self.nodes[id]?.chunks -= 1
+        self.count(chunks: -1, bytes: -bytes, on: id)
+    }
+
+    /// Adds `chunks` and `bytes` to node `id`'s, in place: through the dictionary's index,
+    /// because optional chaining through its key subscript allocates on every call.
+    private mutating func count(chunks: Int, bytes: Int, on id: NodeID) {
+        guard let index = self.nodes.index(forKey: id) else { return }
+        self.nodes.values[index].used += bytes
+        self.nodes.values[index].chunks += chunks
     }
 }

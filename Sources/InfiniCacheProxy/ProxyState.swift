@@ -178,7 +178,8 @@ struct ProxyState: Sendable {
     /// as a client sends them may take longer than the timeout in all). A version that
     /// keeps the replaced one's expiry keeps it only if it has not passed at `wallClock`.
     mutating func chunkStored(_ version: VersionID, stripe: Int, chunk: Int, now: ContinuousClock.Instant? = nil, wallClock: Int64 = .min) -> [Deletion]? {
-        guard var upload = self.uploads[version] else { return nil }
+        // Taken out while it changes, so that its set of stored chunks is not copied.
+        guard var upload = self.uploads.removeValue(forKey: version) else { return nil }
         upload.stored.insert(stripe * (upload.record.k + upload.record.r) + chunk)
         guard upload.stored.count == upload.record.chunkCount else {
             // Moved a second or more at a time, so that the order holds few entries per upload.
@@ -189,7 +190,6 @@ struct ProxyState: Sendable {
             self.uploads[version] = upload
             return []
         }
-        self.uploads[version] = nil
         if upload.keepsExpiry {
             upload.record.expiresAt = self.committed[version.key]?.expiresAt.flatMap { $0 > wallClock ? $0 : nil }
         }

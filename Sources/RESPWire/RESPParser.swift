@@ -208,10 +208,12 @@ public struct RESPParser: Sendable {
 
     /// The bytes of a command's elements, which command mode makes bulk strings.
     private static func words(_ elements: [RESPValue]) -> [ByteBuffer] {
-        elements.compactMap { element in
-            guard case .bulkString(let word?) = element else { return nil }
-            return word
+        var words: [ByteBuffer] = []
+        words.reserveCapacity(elements.count)
+        for case .bulkString(let word?) in elements {
+            words.append(word)
         }
+        return words
     }
 
     /// Adds a complete value to the innermost open aggregate; returns the outermost value
@@ -387,11 +389,11 @@ public struct RESPParser: Sendable {
     ///
     /// - Throws: ``RESPError/Code-swift.struct/lineTooLong`` with `tooLong` once more
     ///   than a line's length has arrived without it.
-    private func lineEnd(_ end: UInt8, in view: ByteBufferView, tooLong: String) throws(RESPError) -> Int? {
+    private func lineEnd(_ end: UInt8, in view: ByteBufferView, tooLong: @autoclosure () -> String) throws(RESPError) -> Int? {
         let searched = view.prefix(self.limits.maximumLineLength + 1)
         guard let index = searched.firstIndex(of: end) else {
             if searched.count > self.limits.maximumLineLength {
-                throw RESPError(.lineTooLong, tooLong)
+                throw RESPError(.lineTooLong, tooLong())
             }
             return nil
         }

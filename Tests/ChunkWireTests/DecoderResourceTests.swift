@@ -80,4 +80,36 @@ struct DecoderResourceTests {
         _ = try? prompt.finish()
         _ = try? channel.finish()
     }
+
+    @Test("the deadline starts again with each frame that begins as another completes, and between frames none runs")
+    func stallPerFrame() throws {
+        let (channel, collector) = try self.channel(FrameDecoder(frameTimeout: .seconds(30)))
+        var first = try self.wire(payloadLength: 100_000)
+        var second = try self.wire(payloadLength: 100_000, byte: 2)
+        try channel.writeInbound(first.readSlice(length: 1000)!)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(20))
+        // The first frame completes and the second begins in the same read, 20 s in.
+        first.writeImmutableBuffer(second.readSlice(length: 1000)!)
+        try channel.writeInbound(first)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(collector.frames.count == 1 && collector.errors.isEmpty)
+        channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(collector.errors.compactMap { ($0 as? WireError)?.code } == [.stalledFrame])
+
+        let (idle, idleCollector) = try self.channel(FrameDecoder(frameTimeout: .seconds(30)))
+        var third = try self.wire(payloadLength: 100_000)
+        try idle.writeInbound(third.readSlice(length: 1000)!)
+        idle.embeddedEventLoop.advanceTime(by: .seconds(10))
+        try idle.writeInbound(third)
+        // No frame under way: an idle connection is no stall, however long it stays idle.
+        idle.embeddedEventLoop.advanceTime(by: .seconds(50))
+        var fourth = try self.wire(payloadLength: 100_000)
+        try idle.writeInbound(fourth.readSlice(length: 1000)!)
+        idle.embeddedEventLoop.advanceTime(by: .seconds(29))
+        #expect(idleCollector.frames.count == 1 && idleCollector.errors.isEmpty)
+        idle.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(idleCollector.errors.compactMap { ($0 as? WireError)?.code } == [.stalledFrame])
+        _ = try? idle.finish()
+        _ = try? channel.finish()
+    }
 }
