@@ -131,17 +131,27 @@ public final class ChunkStore: Sendable {
     @discardableResult
     public func delete(key: ByteBuffer, version: UInt32) -> Int {
         self.state.withLock { state in
-            guard let addresses = state.addressesByKey[key] else {
+            // Taken out while it changes, so that what remains is not copied.
+            guard var addresses = state.addressesByKey.removeValue(forKey: key) else {
                 return 0
             }
-            let doomed = addresses.filter { version == 0 || $0.version == version }
+            let doomed: Set<Address>
+            if version == 0 || addresses.allSatisfy({ $0.version == version }) {
+                (doomed, addresses) = (addresses, [])
+            } else {
+                doomed = addresses.filter { $0.version == version }
+                addresses.subtract(doomed)
+            }
             for address in doomed {
                 if let removed = state.chunks.removeValue(forKey: address) {
                     state.usedBytes -= StorageCharge.standard.bytes(payloadLength: removed.chunk.payload.readableBytes, keyLength: address.key.readableBytes)
                 }
             }
-            let remaining = addresses.subtracting(doomed)
-            state.addressesByKey[key] = remaining.isEmpty ? nil : remaining
+            if let kept = addresses.first {
+                // Under a stored chunk's own key, not `key`, which may be a slice of a
+                // receive buffer that the store would then keep alive.
+                state.addressesByKey[kept.key] = addresses
+            }
             if !doomed.isEmpty {
                 state.journal.recordDelete(key: key, version: version)
                 state.putLog.noteStale(doomed.count, chunks: state.chunks)

@@ -34,6 +34,28 @@ struct ChunkStoreDeltaTests {
         #expect(store.delta(since: second.head).changes.isEmpty)
     }
 
+    @Test("deleting one version of a key keeps its others, under the stored key; version 0 deletes them all")
+    func deleteVersions() throws {
+        let store = ChunkStore(capacity: 1 << 20)
+        for version: UInt32 in 1...3 {
+            try store.put(self.chunk(UInt8(version)), at: self.address("k", version: version))
+        }
+        // The key to delete by is a slice of a larger buffer, as a received frame's is.
+        var received = ByteBuffer(string: "xxk")
+        received.moveReaderIndex(forwardBy: 2)
+        #expect(store.delete(key: received, version: 2) == 1)
+        #expect(store.chunk(at: self.address("k", version: 2)) == nil)
+        #expect(store.chunk(at: self.address("k", version: 1))?.payload.readableBytesView.first == 1)
+        #expect(store.chunk(at: self.address("k", version: 3))?.payload.readableBytesView.first == 3)
+        #expect(store.delete(key: ByteBuffer(string: "k"), version: 2) == 0)
+        #expect(store.delete(key: ByteBuffer(string: "k"), version: 0) == 2)
+        #expect(store.chunk(at: self.address("k", version: 1)) == nil && store.chunk(at: self.address("k", version: 3)) == nil)
+        #expect(store.usedBytes == 0)
+        try store.put(self.chunk(4), at: self.address("k", version: 4))
+        #expect(store.delete(key: ByteBuffer(string: "k"), version: 4) == 1)
+        #expect(store.usedBytes == 0)
+    }
+
     @Test("a mark of another store, or older than the retained deletes, gets a full copy")
     func fullCopy() throws {
         let store = ChunkStore(capacity: 1 << 20, retainedDeletes: 1)
