@@ -187,24 +187,36 @@ extension InfiniCacheClient {
             defer {
                 if !answered { pending.cancel() }
             }
+            let isMissing: Bool
             do {
-                for try await event in collector.events {
-                    switch event {
-                    case .notFound:
-                        answered = true
-                        return false
-                    case .stripe(let layout, let version, let stripe, let chunks, let codec):
-                        if !begun {
-                            try begin(layout, version)
-                            begun = true
+                // Ended by the task's cancellation, or by the deadline of the operation.
+                isMissing = try await withOperationCancellation {
+                    for try await event in collector.events {
+                        switch event {
+                        case .notFound:
+                            return true
+                        case .stripe(let layout, let version, let stripe, let chunks, let codec):
+                            if !begun {
+                                try begin(layout, version)
+                                begun = true
+                            }
+                            try deliver(stripe, chunks, codec)
+                        case .incomplete(let gathering):
+                            resumed = gathering
                         }
-                        try deliver(stripe, chunks, codec)
-                    case .incomplete(let gathering):
-                        resumed = gathering
                     }
+                    return false
+                } onCancel: {
+                    collector.take(.failure(CancellationError()))
                 }
+            } catch let cancelled as CancellationError {
+                throw cancelled
             } catch {
                 throw Self.translate(error)
+            }
+            if isMissing {
+                answered = true
+                return false
             }
             try Task.checkCancellation()
             answered = true

@@ -290,7 +290,7 @@ public final class InfiniCacheClient: Sendable {
     func exchange(_ request: Frame, proxy: Int) async throws -> Frame {
         let answer: Frame
         do {
-            answer = try await self.connection(toProxy: proxy).request(request)
+            answer = try await PendingAnswers.answer(to: request, over: { self.connection(toProxy: proxy) })
         } catch {
             throw Self.translate(error)
         }

@@ -2,32 +2,27 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Times out a client's operations without a timer of their own: each operation runs in a
-/// child task registered here, and one sweep, every eighth of the timeout (at least a
-/// millisecond, at most a second) while any operation is registered, cancels those past
-/// their deadline. An operation therefore fails with `timedOut` between `timeout` and `timeout`
-/// plus one sweep interval after its child task began.
+/// Times out a client's operations without a timer or a task of their own. An operation
+/// runs in its caller's task with an ``OperationDeadline`` as a task-local value; the
+/// client's waits (``withOperationCancellation(_:onCancel:)``) watch it. One sweep, every
+/// eighth of the timeout (at least a millisecond, at most a second) while any operation is
+/// registered, expires the deadlines that have passed, which ends their operations' waits:
+/// an operation therefore fails with `timedOut` between `timeout` and `timeout` plus one
+/// sweep interval after it began, and its requests are withdrawn, while the caller's task
+/// is never cancelled.
 ///
-/// An operation must throw once its task is cancelled (every client operation does: its
-/// requests fail with `CancellationError` or it checks for cancellation), or a late
-/// result would be returned past the deadline instead of `timedOut`.
+/// Every wait of a timed operation must go through ``withOperationCancellation(_:onCancel:)``
+/// (the client waits in three places: a single request's answer, a set of requests' answers,
+/// and a read's stripes), or a late result would be returned past the deadline instead of
+/// `timedOut`.
 ///
 /// A timer per operation (a sleeping child task) cost a dispatch timer and a wake-up of
-/// the dispatch manager thread per operation, and kept every cancelled timer in
-/// dispatch's heap until its time came: about a quarter of the RESP endpoint's throughput
-/// on small values (README, "The RESP endpoint, measured").
+/// the dispatch manager thread per operation: about a quarter of the RESP endpoint's
+/// throughput on small values. A child task per operation, cancelled at the deadline, cost
+/// about 15% of the CPU of a small SET through it (README, "The RESP endpoint, measured").
 final class OperationDeadlines: Sendable {
-    /// A registered operation's task. Cancelled only under the lock, and removed under it
-    /// before the task ends, so the task is alive whenever it is used.
-    private struct Operation: @unchecked Sendable {
-        let task: UnsafeCurrentTask
-        let deadline: NIODeadline
-    }
-
     private struct State {
-        var nextID = 0
-        var operations: [Int: Operation] = [:]
-        var timedOut: Set<Int> = []
+        var operations: Set<OperationDeadline> = []
         var isSweeping = false
     }
 
@@ -40,52 +35,46 @@ final class OperationDeadlines: Sendable {
         self.interval = max(.milliseconds(1), min(TimeAmount(timeout / 8), .seconds(1)))
     }
 
-    /// Runs `operation` in a child task, failing with `timedOut` if it has not finished
-    /// by the deadline (the child task is then cancelled: its requests are withdrawn).
+    /// Runs `operation` under a deadline `timeout` from now (or the deadline of the
+    /// operation that runs it, if that is sooner), failing with `timedOut` if its waits
+    /// were ended by it.
     ///
     /// - Throws: ``InfiniCacheError`` `timedOut`, or what `operation` throws.
-    func run<Result: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        try await withThrowingTaskGroup(of: Result.self) { group in
-            group.addTask {
-                let id = withUnsafeCurrentTask { task in self.register(task!) }
-                do {
-                    let result = try await operation()
-                    _ = self.deregister(id)
-                    return result
-                } catch {
-                    if self.deregister(id) {
-                        throw InfiniCacheError(.timedOut, "\(what) did not finish within \(self.timeout)")
-                    }
-                    throw error
-                }
+    func run<Result: Sendable>(_ what: String, _ operation: () async throws -> Result) async throws -> Result {
+        var deadline = NIODeadline.now() + TimeAmount(self.timeout)
+        if let enclosing = OperationDeadline.current {
+            deadline = min(deadline, enclosing.deadline)
+        }
+        let timed = OperationDeadline(deadline)
+        self.register(timed)
+        do {
+            let result = try await OperationDeadline.$current.withValue(timed) {
+                try await operation()
             }
-            return try await group.next()!
+            self.deregister(timed)
+            return result
+        } catch {
+            self.deregister(timed)
+            if timed.hasExpired {
+                throw InfiniCacheError(.timedOut, "\(what) did not finish within \(self.timeout)")
+            }
+            throw error
         }
     }
 
-    /// Registers the running `task` until ``deregister(_:)``; returns its id.
-    private func register(_ task: UnsafeCurrentTask) -> Int {
-        let deadline = NIODeadline.now() + TimeAmount(self.timeout)
-        let (id, startsSweeping) = self.state.withLock { state in
-            defer {
-                state.nextID += 1
-                state.isSweeping = true
-            }
-            state.operations[state.nextID] = Operation(task: task, deadline: deadline)
-            return (state.nextID, !state.isSweeping)
+    private func register(_ operation: OperationDeadline) {
+        let startsSweeping = self.state.withLock { state in
+            state.operations.insert(operation)
+            defer { state.isSweeping = true }
+            return !state.isSweeping
         }
         if startsSweeping {
             self.scheduleSweep()
         }
-        return id
     }
 
-    /// Removes operation `id`; true if it timed out.
-    private func deregister(_ id: Int) -> Bool {
-        self.state.withLock { state in
-            state.operations[id] = nil
-            return state.timedOut.remove(id) != nil
-        }
+    private func deregister(_ operation: OperationDeadline) {
+        _ = self.state.withLock { $0.operations.remove(operation) }
     }
 
     private func scheduleSweep() {
@@ -94,23 +83,101 @@ final class OperationDeadlines: Sendable {
         }
     }
 
-    /// Cancels the operations past their deadline; sweeps again after an interval while
-    /// any operation is registered. Tasks are cancelled under the lock, which keeps them
-    /// registered, hence alive, meanwhile; their cancellation handlers (withdrawing
-    /// requests) must not start or end an operation of this client synchronously, and
-    /// none does.
+    /// Expires the operations past their deadline (outside the lock: expiring one runs its
+    /// waits' handlers); sweeps again after an interval while any operation is registered.
     private func sweep() {
         let now = NIODeadline.now()
-        let sweepsAgain = self.state.withLock { state in
-            for (id, operation) in state.operations where operation.deadline <= now && !state.timedOut.contains(id) {
-                state.timedOut.insert(id)
-                operation.task.cancel()
-            }
+        let (expired, sweepsAgain) = self.state.withLock { state in
+            let expired = state.operations.filter { $0.deadline <= now }
+            state.operations.subtract(expired)
             state.isSweeping = !state.operations.isEmpty
-            return state.isSweeping
+            return (expired, state.isSweeping)
+        }
+        for operation in expired {
+            operation.expire()
         }
         if sweepsAgain {
             self.scheduleSweep()
         }
     }
+}
+
+/// The deadline of one timed client operation, which the operation's waits watch.
+final class OperationDeadline: Hashable, Sendable {
+    /// The deadline of the operation the current task is running, if any.
+    @TaskLocal static var current: OperationDeadline?
+
+    private struct State {
+        var hasExpired = false
+        var nextWatcher = 0
+        var watchers: [Int: @Sendable () -> Void] = [:]
+    }
+
+    let deadline: NIODeadline
+    private let state = Mutex(State())
+
+    init(_ deadline: NIODeadline) {
+        self.deadline = deadline
+    }
+
+    /// Whether the deadline passed while the operation ran.
+    var hasExpired: Bool {
+        self.state.withLock { $0.hasExpired }
+    }
+
+    /// Calls `onExpiry` when the deadline passes — at once if it has — unless ``unwatch(_:)``
+    /// is called first with the id returned.
+    func watch(_ onExpiry: @escaping @Sendable () -> Void) -> Int? {
+        let id: Int? = self.state.withLock { state in
+            guard !state.hasExpired else { return nil }
+            defer { state.nextWatcher += 1 }
+            state.watchers[state.nextWatcher] = onExpiry
+            return state.nextWatcher
+        }
+        if id == nil {
+            onExpiry()
+        }
+        return id
+    }
+
+    /// Stops watching: `id` is what ``watch(_:)`` returned.
+    func unwatch(_ id: Int) {
+        _ = self.state.withLock { $0.watchers.removeValue(forKey: id) }
+    }
+
+    /// The deadline has passed: calls every watcher, once.
+    func expire() {
+        let watchers = self.state.withLock { state in
+            state.hasExpired = true
+            defer { state.watchers = [:] }
+            return state.watchers.values
+        }
+        for onExpiry in watchers {
+            onExpiry()
+        }
+    }
+
+    static func == (left: OperationDeadline, right: OperationDeadline) -> Bool {
+        left === right
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(ObjectIdentifier(self))
+    }
+}
+
+/// Runs `body`, one of a client operation's waits, calling `onCancel` — which must end the
+/// wait — if the task is cancelled or the deadline of the operation it belongs to passes.
+func withOperationCancellation<Result>(
+    _ body: () async throws -> Result,
+    onCancel: @escaping @Sendable () -> Void
+) async throws -> Result {
+    let deadline = OperationDeadline.current
+    let watcher = deadline?.watch(onCancel)
+    defer {
+        if let deadline, let watcher {
+            deadline.unwatch(watcher)
+        }
+    }
+    return try await withTaskCancellationHandler(operation: body, onCancel: onCancel)
 }

@@ -12,6 +12,8 @@ final class PendingAnswers: Sendable {
         var requests: [PendingRequest] = []
         var waiter: CheckedContinuation<Void, any Error>?
         var result: Result<Void, any Error>?
+        /// The last answer `check` accepted.
+        var lastAnswer: Frame?
     }
 
     private let check: @Sendable (Frame) throws -> Void
@@ -24,22 +26,37 @@ final class PendingAnswers: Sendable {
 
     /// Sends each of `requests` through the transport `connection` gives, and returns
     /// once `check` has accepted every answer. Throws the first error: a failed request,
-    /// or what `check` throws; cancelling the task cancels the requests.
+    /// or what `check` throws; cancelling the task, or the deadline of the client
+    /// operation it runs passing, cancels the requests (`CancellationError`).
     static func exchange(
         _ requests: [Frame],
         over connection: () -> any FrameTransport,
         check: @escaping @Sendable (Frame) throws -> Void
     ) async throws {
-        let answers = PendingAnswers(count: requests.count, check: check)
-        try await withTaskCancellationHandler {
+        try await PendingAnswers(count: requests.count, check: check).send(requests, over: connection)
+    }
+
+    /// Sends `request` through the transport `connection` gives and returns its answer
+    /// (an error frame included). Throws as ``exchange(_:over:check:)``.
+    static func answer(to request: Frame, over connection: () -> any FrameTransport) async throws -> Frame {
+        let answers = PendingAnswers(count: 1) { _ in }
+        try await answers.send([request], over: connection)
+        guard let answer = answers.state.withLock({ $0.lastAnswer }) else {
+            throw TransportError(.connectionClosed, "the request ended without an answer")
+        }
+        return answer
+    }
+
+    private func send(_ requests: [Frame], over connection: () -> any FrameTransport) async throws {
+        try await withOperationCancellation {
             try await withCheckedThrowingContinuation { waiter in
-                answers.wait(with: waiter)
+                self.wait(with: waiter)
                 for request in requests {
-                    answers.track(connection().request(request, onAnswer: answers.take))
+                    self.track(connection().request(request, onAnswer: self.take))
                 }
             }
         } onCancel: {
-            answers.conclude(.failure(CancellationError()))
+            self.conclude(.failure(CancellationError()))
         }
     }
 
@@ -75,6 +92,7 @@ final class PendingAnswers: Sendable {
             return
         }
         let isLast = self.state.withLock { state in
+            state.lastAnswer = try? answer.get()
             state.remaining -= 1
             return state.remaining == 0
         }

@@ -54,11 +54,38 @@ struct ClientLimitsTests {
         let started = ContinuousClock.now
         await #expect { _ = try await client.get("k") } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
         await #expect { _ = try await client.exists("k") } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
+        await #expect { try await client.put("k", [1, 2, 3]) } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
+        await #expect { try await client.put("k", [UInt8](repeating: 1, count: 3 << 20)) } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
         // Each times out within its timeout plus one sweep (25 ms here); 10 s only guards against a hang.
-        #expect(ContinuousClock.now - started >= .milliseconds(400))
+        #expect(ContinuousClock.now - started >= .milliseconds(800))
         #expect(ContinuousClock.now - started < .seconds(10))
-        #expect(!Task.isCancelled, "only the operation's own task is cancelled")
-        #expect(silent.cancelled.load(ordering: .relaxed) == 2, "both requests were withdrawn from the proxy")
+        #expect(!Task.isCancelled, "the caller's task is not cancelled")
+        #expect(silent.cancelled.load(ordering: .relaxed) == 4, "every request was withdrawn from the proxy")
+        // The same caller's task goes on to a next operation, which times out on its own.
+        await #expect { _ = try await client.exists("k") } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
+    }
+
+    @Test("an operation's deadline ends a wait that begins after it passed, and an inner operation keeps the sooner deadline")
+    func deadlineWatch() async throws {
+        let expired = OperationDeadline(.now())
+        expired.expire()
+        let calls = Atomic(0)
+        #expect(expired.watch { calls.add(1, ordering: .relaxed) } == nil)
+        #expect(calls.load(ordering: .relaxed) == 1, "a wait that begins after the deadline ends at once")
+        let pending = OperationDeadline(.now() + .seconds(60))
+        let watcher = try #require(pending.watch { calls.add(1, ordering: .relaxed) })
+        pending.unwatch(watcher)
+        _ = pending.watch { calls.add(10, ordering: .relaxed) }
+        pending.expire()
+        pending.expire()
+        #expect(calls.load(ordering: .relaxed) == 11, "only watchers still watching are called, once")
+
+        let deadlines = OperationDeadlines(timeout: .seconds(60))
+        let outer = NIODeadline.now() + .milliseconds(100)
+        let inner = try await OperationDeadline.$current.withValue(OperationDeadline(outer)) {
+            try await deadlines.run("inner") { OperationDeadline.current?.deadline }
+        }
+        #expect(inner == outer)
     }
 
     @Test("a connection that was closed is re-established by the next request")
