@@ -234,6 +234,8 @@ public final class InfiniCacheClient: Sendable {
                     throw InfiniCacheError(.protocolError, "putChunk was answered with \(answer.opcode)")
                 }
             }
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw Self.translate(error)
         }
@@ -291,6 +293,8 @@ public final class InfiniCacheClient: Sendable {
         let answer: Frame
         do {
             answer = try await PendingAnswers.answer(to: request, over: { self.connection(toProxy: proxy) })
+        } catch let cancelled as CancellationError {
+            throw cancelled
         } catch {
             throw Self.translate(error)
         }
@@ -323,7 +327,7 @@ public final class InfiniCacheClient: Sendable {
     }
 
     /// Runs `operation`, failing with `timedOut` after ``ClientConfiguration/timeout``.
-    func withTimeout<Result: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    func withTimeout<Result: Sendable>(_ what: String, _ operation: () async throws -> Result) async throws -> Result {
         try await self.deadlines.run(what, operation)
     }
 }

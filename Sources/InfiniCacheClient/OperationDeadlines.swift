@@ -7,9 +7,10 @@ import Synchronization
 /// client's waits (``withOperationCancellation(_:onCancel:)``) watch it. One sweep, every
 /// eighth of the timeout (at least a millisecond, at most a second) while any operation is
 /// registered, expires the deadlines that have passed, which ends their operations' waits:
-/// an operation therefore fails with `timedOut` between `timeout` and `timeout` plus one
-/// sweep interval after it began, and its requests are withdrawn, while the caller's task
-/// is never cancelled.
+/// an operation still waiting then fails with `timedOut` between `timeout` and `timeout`
+/// plus one sweep interval after it began, and its requests are withdrawn, while the
+/// caller's task is never cancelled. An operation whose answers had all arrived is not
+/// failed for being resumed late (a busy executor): it returns its result.
 ///
 /// Every wait of a timed operation must go through ``withOperationCancellation(_:onCancel:)``
 /// (the client waits in three places: a single request's answer, a set of requests' answers,
@@ -36,8 +37,8 @@ final class OperationDeadlines: Sendable {
     }
 
     /// Runs `operation` under a deadline `timeout` from now (or the deadline of the
-    /// operation that runs it, if that is sooner), failing with `timedOut` if its waits
-    /// were ended by it.
+    /// operation that runs it, if that is sooner). An error it throws once the deadline
+    /// has passed — its waits end then — becomes `timedOut`.
     ///
     /// - Throws: ``InfiniCacheError`` `timedOut`, or what `operation` throws.
     func run<Result: Sendable>(_ what: String, _ operation: () async throws -> Result) async throws -> Result {

@@ -183,11 +183,13 @@ struct ProxyState: Sendable {
         upload.stored.insert(stripe * (upload.record.k + upload.record.r) + chunk)
         guard upload.stored.count == upload.record.chunkCount else {
             // Moved a second or more at a time, so that the order holds few entries per upload.
+            // Under the record's id, whose key is compact, not `version`, whose key may be
+            // a slice of the buffer the chunk arrived in.
             if let now, now + self.uploadTimeout - upload.deadline >= .seconds(1) {
                 upload.deadline = now + self.uploadTimeout
-                self.uploadOrder.append((version, upload.deadline))
+                self.uploadOrder.append((upload.record.id, upload.deadline))
             }
-            self.uploads[version] = upload
+            self.uploads[upload.record.id] = upload
             return []
         }
         if upload.keepsExpiry {

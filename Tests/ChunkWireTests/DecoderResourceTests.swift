@@ -81,7 +81,7 @@ struct DecoderResourceTests {
         _ = try? channel.finish()
     }
 
-    @Test("the deadline starts again with each frame that begins as another completes, and between frames none runs")
+    @Test("the deadline starts again with each frame that begins as another completes, and an idle connection is no stall")
     func stallPerFrame() throws {
         let (channel, collector) = try self.channel(FrameDecoder(frameTimeout: .seconds(30)))
         var first = try self.wire(payloadLength: 100_000)

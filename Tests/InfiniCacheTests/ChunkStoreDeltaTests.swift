@@ -34,7 +34,7 @@ struct ChunkStoreDeltaTests {
         #expect(store.delta(since: second.head).changes.isEmpty)
     }
 
-    @Test("deleting one version of a key keeps its others, under the stored key; version 0 deletes them all")
+    @Test("deleting one version of a key, by a slice of a larger buffer, keeps its others; version 0 deletes them all")
     func deleteVersions() throws {
         let store = ChunkStore(capacity: 1 << 20)
         for version: UInt32 in 1...3 {

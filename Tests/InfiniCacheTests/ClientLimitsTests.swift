@@ -65,6 +65,23 @@ struct ClientLimitsTests {
         await #expect { _ = try await client.exists("k") } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
     }
 
+    @Test("a put whose chunks are never stored times out, withdrawing them; cancelling the caller's task throws CancellationError", .timeLimit(.minutes(1)))
+    func timeoutStoringChunks() async throws {
+        let proxy = AnnounceOnly()
+        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy)]], configuration: ClientConfiguration(timeout: .milliseconds(200)))
+        // Past the inline limit: announced (answered), then sent as chunks (never answered).
+        await #expect { try await client.put("k", [UInt8](repeating: 1, count: 3 << 20)) } throws: { ($0 as? InfiniCacheError)?.code == .timedOut }
+        #expect(proxy.cancelledChunks.load(ordering: .relaxed) >= 1, "the chunks' requests were withdrawn")
+
+        let silent = Silent()
+        let patient = try InfiniCacheClient(proxies: [[InProcessTransport(to: silent)]], configuration: ClientConfiguration(timeout: .seconds(60)))
+        let waiting = Task { try await patient.exists("k") }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(silent.cancelled.load(ordering: .relaxed) == 1)
+    }
+
     @Test("an operation's deadline ends a wait that begins after it passed, and an inner operation keeps the sooner deadline")
     func deadlineWatch() async throws {
         let expired = OperationDeadline(.now())
@@ -161,6 +178,21 @@ private struct Echo: FrameResponder {
 }
 
 /// A proxy that never answers, counting the requests withdrawn from it.
+/// Answers announcements of objects (`putObject`) and never the chunks that follow.
+private final class AnnounceOnly: FrameResponder {
+    let cancelledChunks = Atomic(0)
+
+    func respond(to request: Frame, replies: ReplySink) {
+        guard request.opcode == .putObject else {
+            replies.onCancel { self.cancelledChunks.add(1, ordering: .relaxed) }
+            return
+        }
+        var stored = request.response(.stored)
+        stored.objectVersion = 1
+        replies.post(stored)
+    }
+}
+
 private final class Silent: FrameResponder {
     let cancelled = Atomic(0)
 
