@@ -55,9 +55,12 @@ struct ReplicationTests {
 
     @Test("a hedged read does not wait for a slow replica: another is asked after the hedge delay")
     func hedgedRead() async throws {
-        // Reads that began at node 0 would time out after 2 s if no other replica were asked.
+        // Reads that began at node 0 would time out after 10 s if no other replica were
+        // asked (node 0 answers after 30 s). Under the whole suite's load a get can wait
+        // most of a second for the shared executor, so a shorter timeout leaves too little
+        // margin.
         let cluster = try await LocalCluster.start(
-            wiring: .inProcess, nodeCount: 3, client: ClientConfiguration(timeout: .seconds(2)),
+            wiring: .inProcess, nodeCount: 3, client: ClientConfiguration(timeout: .seconds(10)),
             respondDelays: [0: .seconds(30)], delayedOpcodes: [.getChunk], smallObjectTierBudget: 0
         )
         defer { Task { await cluster.stop() } }
