@@ -209,8 +209,6 @@ extension InfiniCacheClient {
                 } onCancel: {
                     collector.take(.failure(CancellationError()))
                 }
-            } catch let cancelled as CancellationError {
-                throw cancelled
             } catch {
                 throw Self.translate(error)
             }

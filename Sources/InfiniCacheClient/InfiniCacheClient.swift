@@ -234,8 +234,6 @@ public final class InfiniCacheClient: Sendable {
                     throw InfiniCacheError(.protocolError, "putChunk was answered with \(answer.opcode)")
                 }
             }
-        } catch let cancelled as CancellationError {
-            throw cancelled
         } catch {
             throw Self.translate(error)
         }
@@ -293,8 +291,6 @@ public final class InfiniCacheClient: Sendable {
         let answer: Frame
         do {
             answer = try await PendingAnswers.answer(to: request, over: { self.connection(toProxy: proxy) })
-        } catch let cancelled as CancellationError {
-            throw cancelled
         } catch {
             throw Self.translate(error)
         }
@@ -304,9 +300,12 @@ public final class InfiniCacheClient: Sendable {
         return answer
     }
 
-    static func translate(_ error: any Error) -> InfiniCacheError {
+    /// `error` as the client throws it: an ``InfiniCacheError``, or the `CancellationError`
+    /// of a cancelled task (an operation whose deadline passed turns it into `timedOut`).
+    static func translate(_ error: any Error) -> any Error {
         switch error {
         case let error as InfiniCacheError: error
+        case let error as CancellationError: error
         case let error as TransportError where error.code == .rejected:
             InfiniCacheError(.rejected, "the proxy refused this client: its token is missing or wrong", cause: error)
         case let error as TransportError: InfiniCacheError(.proxyUnreachable, "the proxy connection failed", cause: error)
