@@ -12,7 +12,7 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     case chunkData = 0x04
     /// Acknowledges ``putChunk``.
     case stored = 0x05
-    /// Acknowledges ``delete``.
+    /// Acknowledges ``delete``, ``deleteVersions`` and ``flush``.
     case deleted = 0x06
     /// The requested key or chunk is not held.
     case notFound = 0x07
@@ -84,13 +84,16 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     /// its chunks in one request (key, k, r, object length; payload: an ``InlinePut``).
     /// Answered by ``stored`` with the new object version once every chunk is stored.
     case putObjectInline = 0x1F
+    /// Proxy → node: remove the chunks of several object versions (payload: a
+    /// ``DeletionList``). Answered by ``deleted``.
+    case deleteVersions = 0x20
 
     /// Whether this opcode answers a request (rather than asking for something).
     public var isResponse: Bool {
         switch self {
         case .chunkData, .stored, .deleted, .notFound, .error, .objectInfo, .statsReport, .welcome, .pong, .return, .syncMark, .keyList: true
         case .putChunk, .getChunk, .delete, .cancel, .putObject, .getObject, .statObject, .stats, .hello, .ping, .invoke,
-            .syncStatus, .syncDelta, .syncBegin, .syncCommit, .expire, .scan, .flush, .putObjectInline:
+            .syncStatus, .syncDelta, .syncBegin, .syncCommit, .expire, .scan, .flush, .putObjectInline, .deleteVersions:
             false
         }
     }

@@ -3,10 +3,11 @@ public import ChunkWire
 public import Logging
 import NIOCore
 
-/// A cache node: serves the proxy's `putChunk`, `getChunk` and `delete` requests from a
-/// ``ChunkStore``, and the requests of its delta-sync relay. Payload checksums are
-/// verified by the transport before a put reaches the store (configure it with
-/// `verifiesPayloadChecksums`, the default), so a corrupt chunk is refused, not stored.
+/// A cache node: serves the proxy's `putChunk`, `getChunk`, `delete` and `deleteVersions`
+/// requests from a ``ChunkStore``, and the requests of its delta-sync relay. Payload
+/// checksums are verified by the transport before a put reaches the store (configure it
+/// with `verifiesPayloadChecksums`, the default), so a corrupt chunk is refused, not
+/// stored.
 /// ``NodeService`` connects a node to its proxy.
 public struct CacheNode: FrameResponder {
     /// The node's chunks.
@@ -60,6 +61,16 @@ public struct CacheNode: FrameResponder {
         case .delete:
             let removed = self.store.delete(key: request.key, version: request.objectVersion)
             self.logger.trace("deleted chunks", metadata: ["count": "\(removed)"])
+            return request.response(.deleted)
+        case .deleteVersions:
+            let list: DeletionList
+            do {
+                list = try DeletionList(from: request.payload)
+            } catch {
+                return ErrorMessage(.badRequest, "deleteVersions: \(error.message)").frame(requestID: request.requestID)
+            }
+            let removed = list.entries.reduce(0) { $0 + self.store.delete(key: $1.key, version: $1.version) }
+            self.logger.trace("deleted chunks", metadata: ["versions": "\(list.entries.count)", "count": "\(removed)"])
             return request.response(.deleted)
         case .syncStatus, .syncBegin, .syncCommit:
             return self.answerSync(request)

@@ -15,6 +15,9 @@ import Synchronization
 /// releasing it.
 public final class InfiniCacheProxy: FrameResponder {
     private let state: Mutex<ProxyState>
+    /// Deletions on their way to the nodes (see ``delete(_:then:)``), under a lock of their
+    /// own.
+    let deletionBatches = Mutex(DeletionBatches())
     let metrics = ProxyMetrics()
     let logger: Logger
     /// The objects the proxy accepts, checked before any placement work.
@@ -162,39 +165,6 @@ public final class InfiniCacheProxy: FrameResponder {
             }
         default:
             replies.post(ErrorMessage(.badRequest, "the proxy does not serve \(request.opcode)").frame(requestID: 0))
-        }
-    }
-
-    /// Deletes chunks on their nodes without waiting for their answers. No request of a
-    /// client's carries the clean-up, so a client that cancels cannot cancel it.
-    func sendLater(_ deletions: [Deletion]) {
-        self.delete(deletions) {}
-    }
-
-    /// Deletes chunks on their nodes and calls `completion` once every node has answered,
-    /// or failed (a node that is gone or fails is ignored: its memory is gone with it).
-    /// Answers arrive by callback: no task per deletion.
-    func delete(_ deletions: [Deletion], then completion: @escaping @Sendable () -> Void) {
-        guard !deletions.isEmpty else {
-            completion()
-            return
-        }
-        let requests = self.withState { state in
-            deletions.compactMap { deletion in
-                state.transport(of: deletion.node).map { ($0, Frame(.delete, key: deletion.version.key, objectVersion: deletion.version.version)) }
-            }
-        }
-        guard !requests.isEmpty else {
-            completion()
-            return
-        }
-        let outstanding = Atomic(requests.count)
-        for (transport, frame) in requests {
-            _ = transport.request(frame) { _ in
-                if outstanding.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                    completion()
-                }
-            }
         }
     }
 }

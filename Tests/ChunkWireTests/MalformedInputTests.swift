@@ -31,7 +31,7 @@ struct MalformedInputTests {
     mutating func unknownVersionAndOpcode() throws {
         self.expectError(.unsupportedVersion, parsing: try bytes(of: self.frame(), patching: 4, with: WireFormat.version &+ 1))
         self.expectError(.unknownOpcode, parsing: try bytes(of: self.frame(), patching: 5, with: UInt8(0x7F)))
-        self.expectError(.unknownOpcode, parsing: try bytes(of: self.frame(), patching: 5, with: UInt8(0x20)))
+        self.expectError(.unknownOpcode, parsing: try bytes(of: self.frame(), patching: 5, with: UInt8(0x21)))
     }
 
     @Test("undefined flags and non-zero reserved bytes are refused")

@@ -89,7 +89,7 @@ struct InlinePutTests {
         // Deletes take 300 ms, so that node 0 goes away between the placement and the sending.
         let slow = Dictionary(uniqueKeysWithValues: (0..<3).map { ($0, Duration.milliseconds(300)) })
         let cluster = try await LocalCluster.start(
-            wiring: .inProcess, nodeCount: 3, nodeCapacity: 64 << 10, respondDelays: slow, delayedOpcodes: [.delete], smallObjectTierBudget: 0
+            wiring: .inProcess, nodeCount: 3, nodeCapacity: 64 << 10, respondDelays: slow, delayedOpcodes: [.deleteVersions], smallObjectTierBudget: 0
         )
         defer { Task { await cluster.stop() } }
         try await cluster.client.put("old", ByteBuffer(repeating: 1, count: 40 << 10))

@@ -1,0 +1,87 @@
+import ChunkTransport
+import ChunkTransportInProcess
+import ChunkWire
+import InfiniCacheClient
+import InfiniCacheNode
+import InfiniCacheProxy
+import NIOCore
+import Synchronization
+import Testing
+
+/// A node whose `deleteVersions` requests wait until the test opens the gate, and which
+/// records how many versions each one carried.
+private final class GatedDeletions: FrameResponder, Sendable {
+    private struct State {
+        var held: [(Frame, ReplySink)] = []
+        var received: [Int] = []
+        var isOpen = false
+    }
+
+    let node = CacheNode(capacity: 1 << 20)
+    private let state = Mutex(State())
+
+    func respond(to request: Frame, replies: ReplySink) {
+        guard request.opcode == .deleteVersions else {
+            self.node.respond(to: request, replies: replies)
+            return
+        }
+        let versions = (try? DeletionList(from: request.payload).entries.count) ?? -1
+        let passes = self.state.withLock { state in
+            state.received.append(versions)
+            if !state.isOpen {
+                state.held.append((request, replies))
+            }
+            return state.isOpen
+        }
+        if passes {
+            self.node.respond(to: request, replies: replies)
+        }
+    }
+
+    func open() {
+        let held = self.state.withLock { state in
+            state.isOpen = true
+            defer { state.held = [] }
+            return state.held
+        }
+        for (request, replies) in held {
+            self.node.respond(to: request, replies: replies)
+        }
+    }
+
+    /// The versions each `deleteVersions` request carried, in arrival order.
+    var received: [Int] { self.state.withLock { $0.received } }
+}
+
+@Suite("Deletion batching")
+struct DeletionBatchingTests {
+    @Test("overwrites while a node's deletion travels replace versions there in one later batch, and every old version goes")
+    func overwritesShareABatch() async throws {
+        let proxy = InfiniCacheProxy(smallObjectTierBudget: 0)
+        let nodes = (0..<3).map { _ in GatedDeletions() }
+        for (index, node) in nodes.enumerated() {
+            _ = proxy.addNode(functionID: "node-\(index)", capacity: 1 << 20, transport: InProcessTransport(to: node))
+        }
+        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]])
+        // A 1 KiB value is three replicas, one on each node.
+        for round in 1...2 {
+            try await client.put("key", ByteBuffer(repeating: UInt8(round), count: 1024))
+        }
+        // The replaced version's deletion left before the put was answered, and is held.
+        #expect(nodes.allSatisfy { $0.received == [1] })
+        for round in 3...5 {
+            try await client.put("key", ByteBuffer(repeating: UInt8(round), count: 1024))
+        }
+        #expect(nodes.allSatisfy { $0.received == [1] }, "three more deletions wait behind the one in flight")
+        #expect(nodes.allSatisfy { $0.node.store.chunkCount == 5 })
+
+        nodes.forEach { $0.open() }
+        for _ in 0..<200 where !nodes.allSatisfy({ $0.received == [1, 3] && $0.node.store.chunkCount == 1 }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(nodes.allSatisfy { $0.received == [1, 3] }, "\(nodes.map(\.received))")
+        #expect(nodes.allSatisfy { $0.node.store.chunkCount == 1 }, "only the last version is left")
+        #expect(try await client.get("key") == ByteBuffer(repeating: 5, count: 1024))
+        await client.close()
+    }
+}
