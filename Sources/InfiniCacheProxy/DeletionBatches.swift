@@ -25,7 +25,7 @@ struct DeletionBatches {
 
     /// Per node with a batch in flight, the deletions behind it (possibly none). A node
     /// absent here has nothing in flight.
-    private var queues: [NodeID: [Waiting]] = [:]
+    private var queues: [NodeID: CircularBuffer<Waiting>] = [:]
 
     /// Largest payload of a batch, in bytes; a batch takes at least one version, whatever
     /// its key's length.
@@ -44,22 +44,22 @@ struct DeletionBatches {
             completion()
             return nil
         }
-        var waiting = versions.map { Waiting(version: $0, completion: nil) }
-        waiting[waiting.count - 1].completion = completion
+        var waiting = CircularBuffer(versions.lazy.map { Waiting(version: $0, completion: nil) })
+        waiting[waiting.index(before: waiting.endIndex)].completion = completion
         if let queue = self.queues.index(forKey: node) {
             self.queues.values[queue].append(contentsOf: waiting)
             return nil
         }
-        return self.take(from: waiting, for: node)
+        return self.take(from: &waiting, for: node)
     }
 
     /// The batch in flight to `node` was answered (or failed): returns the next one, or
     /// nil when nothing waits, which leaves the node idle.
     mutating func answered(_ node: NodeID) -> Batch? {
-        guard let waiting = self.queues.removeValue(forKey: node), !waiting.isEmpty else {
+        guard var waiting = self.queues.removeValue(forKey: node), !waiting.isEmpty else {
             return nil
         }
-        return self.take(from: waiting, for: node)
+        return self.take(from: &waiting, for: node)
     }
 
     /// Whether a batch travels to `node`; for tests.
@@ -67,18 +67,21 @@ struct DeletionBatches {
         self.queues[node] != nil
     }
 
-    /// The first batch of `waiting` for `node`, which then counts as in flight with the
-    /// rest behind it.
-    private mutating func take(from waiting: [Waiting], for node: NodeID) -> Batch {
+    /// Takes the first batch off `waiting` for `node`, which then counts as in flight with
+    /// the rest behind it: O(versions taken).
+    private mutating func take(from waiting: inout CircularBuffer<Waiting>, for node: NodeID) -> Batch {
+        var batch = Batch(node: node, versions: [], completions: [])
         var bytes = 4
-        var count = 0
-        for entry in waiting {
-            bytes += DeletionList.encodedLength(keyLength: entry.version.key.readableBytes)
-            guard count == 0 || bytes <= self.maximumBatchBytes else { break }
-            count += 1
+        while let next = waiting.first {
+            bytes += DeletionList.encodedLength(keyLength: next.version.key.readableBytes)
+            guard batch.versions.isEmpty || bytes <= self.maximumBatchBytes else { break }
+            waiting.removeFirst()
+            batch.versions.append(next.version)
+            if let completion = next.completion {
+                batch.completions.append(completion)
+            }
         }
-        self.queues[node] = Array(waiting[count...])
-        let sent = waiting[..<count]
-        return Batch(node: node, versions: sent.map(\.version), completions: sent.compactMap(\.completion))
+        self.queues[node] = waiting
+        return batch
     }
 }

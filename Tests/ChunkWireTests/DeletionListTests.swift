@@ -30,8 +30,9 @@ struct DeletionListTests {
         ("an empty list with a byte left over", [0, 0, 0, 0, 0]),
     ])
     func malformed(name: String, bytes: [UInt8]) {
-        #expect(throws: WireError.self, "\(name)") {
+        let error = #expect(throws: WireError.self, "\(name)") {
             try DeletionList(from: ByteBuffer(bytes: bytes))
         }
+        #expect(error?.code == .malformedMessage, "\(name)")
     }
 }

@@ -41,16 +41,16 @@ struct DeletionBatchesTests {
     func byteBudget() throws {
         // Each 10-byte key takes 16 bytes; with the 4-byte count, 2 fit in 40 bytes.
         var batches = DeletionBatches(maximumBatchBytes: 40)
-        let keys = (0..<5).map { String(repeating: "\($0)", count: 10) }
-        let firstBatch = batches.add(keys.map { VersionID(key: ByteBuffer(string: $0), version: 1) }, on: self.node) {}
+        let versions = (0..<5).map { VersionID(key: ByteBuffer(string: String(repeating: "\($0)", count: 10)), version: 1) }
+        let firstBatch = batches.add(versions, on: self.node) {}
         let first = try #require(firstBatch)
-        #expect(first.versions.count == 2 && first.completions.isEmpty)
+        #expect(first.versions == Array(versions[0..<2]) && first.completions.isEmpty)
         let secondBatch = batches.answered(self.node)
         let second = try #require(secondBatch)
-        #expect(second.versions.count == 2 && second.completions.isEmpty)
+        #expect(second.versions == Array(versions[2..<4]) && second.completions.isEmpty)
         let thirdBatch = batches.answered(self.node)
         let third = try #require(thirdBatch)
-        #expect(third.versions.count == 1 && third.completions.count == 1)
+        #expect(third.versions == [versions[4]] && third.completions.count == 1)
         #expect(batches.answered(self.node) == nil)
 
         var tight = DeletionBatches(maximumBatchBytes: 1)
@@ -65,5 +65,20 @@ struct DeletionBatchesTests {
         let ran = Atomic(false)
         #expect(batches.add([], on: self.node) { ran.store(true, ordering: .relaxed) } == nil)
         #expect(ran.load(ordering: .relaxed) && !batches.isInFlight(to: self.node))
+    }
+
+    @Test("a batch's answer hands the next batch to the sending loop if it came before the request returned, else to its own thread")
+    func handoff() throws {
+        var batches = DeletionBatches()
+        let added = batches.add(self.versions("a"), on: self.node) {}
+        let batch = try #require(added)
+
+        let inline = BatchHandoff()
+        #expect(inline.answered(next: batch) == nil, "answered while sending: the loop sends the next")
+        #expect(inline.requestReturned()?.versions == batch.versions)
+
+        let later = BatchHandoff()
+        #expect(later.requestReturned() == nil)
+        #expect(later.answered(next: batch)?.versions == batch.versions, "answered after: the answer's thread sends it")
     }
 }

@@ -39,13 +39,13 @@ struct CacheNodeTests {
         await transport.close()
     }
 
-    @Test("a malformed deletion list is answered with badRequest and removes nothing")
+    @Test("a malformed deletion list is answered with badRequest and removes nothing, not even its whole entries")
     func malformedDeleteVersions() async throws {
         let node = CacheNode(capacity: 1 << 20)
         try self.put("a", version: 1, on: node)
         let transport = InProcessTransport(to: node)
-        // One entry announced, its key cut short.
-        let answer = try await transport.request(Frame(.deleteVersions, payload: ByteBuffer(bytes: [1, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0x61])))
+        // Two entries announced: a whole one for the stored chunk, then one cut short.
+        let answer = try await transport.request(Frame(.deleteVersions, payload: ByteBuffer(bytes: [2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0x61, 1, 0, 0, 0, 5, 0, 0x61])))
         #expect(answer.opcode == .error)
         #expect(try ErrorMessage(from: answer).code == .badRequest)
         #expect(node.store.chunkCount == 1)

@@ -85,3 +85,42 @@ struct DeletionBatchingTests {
         await client.close()
     }
 }
+
+private final class Finished: Sendable {
+    let flag = Atomic(false)
+}
+
+@Suite("Deletion batching, waited on")
+struct DeletionBatchingWaitTests {
+    @Test("a put that must evict waits for its evictions queued behind a held batch, and goes on once the node answers")
+    func evictionWaitsBehindABatch() async throws {
+        // Nodes of 64 KiB: two 40 KiB objects (three replicas each) do not fit together.
+        let proxy = InfiniCacheProxy(smallObjectTierBudget: 0)
+        let nodes = (0..<3).map { _ in GatedDeletions() }
+        for (index, node) in nodes.enumerated() {
+            _ = proxy.addNode(functionID: "node-\(index)", capacity: 64 << 10, transport: InProcessTransport(to: node))
+        }
+        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]])
+        try await client.put("small", ByteBuffer(repeating: 1, count: 1024))
+        try await client.put("small", ByteBuffer(repeating: 2, count: 1024))
+        #expect(nodes.allSatisfy { $0.received == [1] }, "a batch is held on every node")
+        try await client.put("a", ByteBuffer(repeating: 3, count: 40 << 10))
+
+        let finished = Finished()
+        let writer = Task {
+            try await client.put("b", ByteBuffer(repeating: 4, count: 40 << 10))
+            finished.flag.store(true, ordering: .relaxed)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        let finishedEarly = finished.flag.load(ordering: .relaxed)
+        #expect(!finishedEarly, "its evictions wait behind the held batch")
+        #expect(nodes.allSatisfy { $0.received == [1] })
+
+        nodes.forEach { $0.open() }
+        try await writer.value
+        #expect(nodes.allSatisfy { $0.received.count == 2 }, "\(nodes.map(\.received))")
+        #expect(try await client.get("b") == ByteBuffer(repeating: 4, count: 40 << 10))
+        #expect(try await client.get("a") == nil, "evicted to make room")
+        await client.close()
+    }
+}
