@@ -30,6 +30,11 @@ private func parseFrames(in buffer: inout ByteBuffer, with parser: FrameParser) 
             _ = try? HelloMessage(from: frame)
             _ = try? ErrorMessage(from: frame)
             _ = try? frame.verifyPayloadChecksum()
+            if let list = try? DeletionList(from: frame.payload) {
+                var again = ByteBuffer()
+                list.write(to: &again)
+                precondition(again == frame.payload, "a deletion list that parses writes back the bytes it was read from")
+            }
         }
         return true
     } catch {
