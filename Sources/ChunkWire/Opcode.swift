@@ -12,7 +12,7 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     case chunkData = 0x04
     /// Acknowledges ``putChunk``.
     case stored = 0x05
-    /// Acknowledges ``delete``, ``deleteVersions`` and ``flush``.
+    /// Acknowledges ``delete``, ``deleteVersions``, ``flush`` and ``expire``.
     case deleted = 0x06
     /// The requested key or chunk is not held.
     case notFound = 0x07
@@ -85,7 +85,8 @@ public enum Opcode: UInt8, Sendable, Hashable, CaseIterable {
     /// Answered by ``stored`` with the new object version once every chunk is stored.
     case putObjectInline = 0x1F
     /// Proxy → node: remove the chunks of several object versions (payload: a
-    /// ``DeletionList``). Answered by ``deleted``.
+    /// ``DeletionList``). Answered by ``deleted``, or ``error`` (`badRequest`) for a
+    /// malformed list, which deletes nothing.
     case deleteVersions = 0x20
 
     /// Whether this opcode answers a request (rather than asking for something).
