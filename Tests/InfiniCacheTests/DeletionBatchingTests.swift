@@ -53,16 +53,22 @@ private final class GatedDeletions: FrameResponder, Sendable {
     var received: [Int] { self.state.withLock { $0.received } }
 }
 
+/// A proxy without a small-object tier over three gated nodes of `nodeCapacity` bytes,
+/// and a client of it, all in process.
+private func gatedCluster(nodeCapacity: Int) throws -> ([GatedDeletions], InfiniCacheClient) {
+    let proxy = InfiniCacheProxy(smallObjectTierBudget: 0)
+    let nodes = (0..<3).map { _ in GatedDeletions() }
+    for (index, node) in nodes.enumerated() {
+        _ = proxy.addNode(functionID: "node-\(index)", capacity: nodeCapacity, transport: InProcessTransport(to: node))
+    }
+    return (nodes, try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]]))
+}
+
 @Suite("Deletion batching")
 struct DeletionBatchingTests {
     @Test("overwrites while a node's deletion travels replace versions there in one later batch, and every old version goes")
     func overwritesShareABatch() async throws {
-        let proxy = InfiniCacheProxy(smallObjectTierBudget: 0)
-        let nodes = (0..<3).map { _ in GatedDeletions() }
-        for (index, node) in nodes.enumerated() {
-            _ = proxy.addNode(functionID: "node-\(index)", capacity: 1 << 20, transport: InProcessTransport(to: node))
-        }
-        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]])
+        let (nodes, client) = try gatedCluster(nodeCapacity: 1 << 20)
         // A 1 KiB value is three replicas, one on each node.
         for round in 1...2 {
             try await client.put("key", ByteBuffer(repeating: UInt8(round), count: 1024))
@@ -95,12 +101,7 @@ struct DeletionBatchingWaitTests {
     @Test("a put that must evict waits for its evictions queued behind a held batch, and goes on once the node answers")
     func evictionWaitsBehindABatch() async throws {
         // Nodes of 64 KiB: two 40 KiB objects (three replicas each) do not fit together.
-        let proxy = InfiniCacheProxy(smallObjectTierBudget: 0)
-        let nodes = (0..<3).map { _ in GatedDeletions() }
-        for (index, node) in nodes.enumerated() {
-            _ = proxy.addNode(functionID: "node-\(index)", capacity: 64 << 10, transport: InProcessTransport(to: node))
-        }
-        let client = try InfiniCacheClient(proxies: [[InProcessTransport(to: proxy, verifiesPayloadChecksums: false)]])
+        let (nodes, client) = try gatedCluster(nodeCapacity: 64 << 10)
         try await client.put("small", ByteBuffer(repeating: 1, count: 1024))
         try await client.put("small", ByteBuffer(repeating: 2, count: 1024))
         #expect(nodes.allSatisfy { $0.received == [1] }, "a batch is held on every node")
